@@ -1,0 +1,58 @@
+# tricloud: the two set-up commands are `make demo` and `make test`; both install what they need.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: help install browser demo test lint typecheck unit synth cfn-lint bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+install: $(BIN)/.installed node_modules/.installed ## Create .venv and node_modules
+
+browser: ## Install Debian's Chromium for the browser tests (when missing)
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
+demo: install ## Run the whole app offline on http://127.0.0.1:$(PORT)
+	$(BIN)/tricloud demo --port $(PORT)
+
+lint: install ## ruff (lint + format check)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install ## mypy --strict
+	$(BIN)/mypy
+
+unit: install browser ## pytest: every test
+	$(BIN)/pytest
+
+synth: install ## cdk synth (with cdk-nag) into cdk.out/
+	npx cdk synth --quiet
+
+cfn-lint: synth ## cfn-lint on the synthesized templates
+	$(BIN)/cfn-lint cdk.out/*.template.json
+
+test: lint typecheck unit cfn-lint ## Everything CI runs: lint, types, tests, synth + cdk-nag, cfn-lint
+
+bench: install ## Performance numbers into bench/results/
+	$(BIN)/python -m bench
+
+clean: ## Remove build outputs (keeps .venv and node_modules)
+	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache test-output

@@ -1,0 +1,1 @@
+"""Runtime code of the tricloud Lambda functions (imports no aws_cdk)."""

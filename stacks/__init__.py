@@ -1,0 +1,1 @@
+"""The tricloud AWS CDK constructs and stacks (infrastructure only)."""
