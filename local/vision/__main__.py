@@ -1,0 +1,58 @@
+"""``python -m local.vision --port N [--labeller module:factory]``: run the local Vision server.
+
+``--labeller`` names a zero-argument factory that returns a :data:`local.vision.Labeller`;
+without it LABEL_DETECTION answers no labels and says so. SIGTERM or Ctrl-C stops it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from local.vision import Labeller
+from local.vision.server import VisionServer
+
+LOG = logging.getLogger("local.vision")
+
+
+def load_labeller(spec: str) -> Labeller:
+    """Import ``module:factory`` and call the factory."""
+    module_name, _, factory_name = spec.partition(":")
+    if not module_name or not factory_name:
+        raise ValueError(f"--labeller must look like module:factory, got {spec!r}")
+    factory = getattr(importlib.import_module(module_name), factory_name)
+    labeller: Labeller = factory()
+    return labeller
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, serve until SIGTERM/SIGINT; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m local.vision", description=__doc__)
+    parser.add_argument("--port", type=int, required=True, help="port on 127.0.0.1")
+    parser.add_argument("--labeller", help="module:factory returning a labeller (optional)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    labeller = load_labeller(args.labeller) if args.labeller else None
+    server = VisionServer(("127.0.0.1", args.port), labeller, args.labeller)
+    signal.signal(signal.SIGTERM, _stop)
+    LOG.info("local Vision server on http://127.0.0.1:%d (labeller: %s)", args.port, args.labeller)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        LOG.info("stopping")
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

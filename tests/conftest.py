@@ -1,0 +1,121 @@
+"""Session-wide local servers for the tests, and the Lambda environment that points at them.
+
+Fixtures (servers start on first use, once per session, on free 127.0.0.1 ports; logs in
+``test-output/server-logs/``):
+
+- ``moto_server`` → the moto endpoint URL (S3, SQS, Secrets Manager).
+- ``cosmos_server`` → :class:`local.servers.CosmosServer`: ``endpoint``, ``key``,
+  ``ca_bundle`` (the CA that signed its certificate), ``client()`` (a verifying client).
+  Note: ``CosmosClient(..., connection_verify=path)`` does NOT verify against ``path`` for
+  127.0.0.1; see :func:`local.servers.cosmos.verified_cosmos_client`.
+- ``vision_server`` → :class:`local.servers.VisionServer`: ``endpoint`` and ``control``
+  (``fail_next``, ``fail_image``, ``requests``, ``reset``).
+- ``offline_resources`` → :class:`local.provision.AwsResources` created once on moto, with
+  the Cosmos database/container created on cosmosdb-server.
+- ``lambda_env`` → sets the handler environment (``monkeypatch``) and returns it; it also
+  resets the Vision server's faults and request log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from local.lambda_env import lambda_environment
+from local.provision import (
+    AwsResources,
+    cosmos_secret_json,
+    ensure_cosmos_container,
+    provision_aws,
+)
+from local.servers import CosmosServer, VisionServer, start_cosmos, start_moto, start_vision
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+#: The page origin the upload bucket's CORS rule allows in tests.
+TEST_SITE_ORIGIN = "http://127.0.0.1:8000"
+
+
+@pytest.fixture(scope="session")
+def server_logs() -> Path:
+    """Where the local servers write their logs (kept after the run for debugging)."""
+    path = REPO_ROOT / "test-output" / "server-logs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def moto_server(server_logs: Path) -> Iterator[str]:
+    """The endpoint URL of a moto server (S3, SQS, Secrets Manager)."""
+    server = start_moto(server_logs)
+    try:
+        yield server.endpoint
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def cosmos_server(
+    server_logs: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CosmosServer]:
+    """A running cosmosdb-server over HTTPS with its key and CA bundle."""
+    server = start_cosmos(tmp_path_factory.mktemp("cosmos"), server_logs)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def vision_server(server_logs: Path) -> Iterator[VisionServer]:
+    """The local Vision REST server (no labeller) with its control client."""
+    server = start_vision(server_logs)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def offline_resources(moto_server: str, cosmos_server: CosmosServer) -> AwsResources:
+    """Bucket, queues and secrets on moto, and the Cosmos container, created once."""
+    ensure_cosmos_container(cosmos_server.client())
+    return provision_aws(
+        moto_server,
+        site_origin=TEST_SITE_ORIGIN,
+        cosmos_secret=cosmos_secret_json(cosmos_server.endpoint, cosmos_server.key),
+        prefix="tricloud-test",
+        visibility_timeout_seconds=2,
+    )
+
+
+def build_lambda_env(
+    moto_endpoint: str,
+    cosmos: CosmosServer,
+    vision: VisionServer,
+    resources: AwsResources,
+) -> dict[str, str]:
+    """The handler environment for these servers and resources."""
+    return lambda_environment(
+        aws_endpoint=moto_endpoint,
+        resources=resources,
+        vision_endpoint=vision.endpoint,
+        cosmos_ca_bundle=cosmos.ca_bundle,
+    )
+
+
+@pytest.fixture
+def lambda_env(
+    monkeypatch: pytest.MonkeyPatch,
+    moto_server: str,
+    cosmos_server: CosmosServer,
+    vision_server: VisionServer,
+    offline_resources: AwsResources,
+) -> dict[str, str]:
+    """Set the handler environment for this test and return it."""
+    env = build_lambda_env(moto_server, cosmos_server, vision_server, offline_resources)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    vision_server.control.reset()
+    return env

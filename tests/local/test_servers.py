@@ -1,0 +1,44 @@
+"""The local servers answer the real SDKs on 127.0.0.1 (through the conftest fixtures)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from azure.core.exceptions import ServiceRequestError
+
+from local.provision import moto_client
+from local.servers import CosmosServer
+from local.servers.cosmos import verified_cosmos_client
+from local.servers.tls import make_tls_files
+
+pytestmark = pytest.mark.integration
+
+
+def test_moto_serves_s3_sqs_and_secrets(moto_server: str) -> None:
+    name = f"probe-{uuid.uuid4().hex[:8]}"
+    s3 = moto_client("s3", moto_server)
+    s3.create_bucket(Bucket=name)
+    s3.put_object(Bucket=name, Key="a.txt", Body=b"hello")
+    assert s3.get_object(Bucket=name, Key="a.txt")["Body"].read() == b"hello"
+    sqs = moto_client("sqs", moto_server)
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    sqs.send_message(QueueUrl=queue_url, MessageBody="m")
+    messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1)["Messages"]
+    assert [m["Body"] for m in messages] == ["m"]
+    manager = moto_client("secretsmanager", moto_server)
+    arn = manager.create_secret(Name=name, SecretString='{"a": 1}')["ARN"]
+    assert manager.get_secret_value(SecretId=arn)["SecretString"] == '{"a": 1}'
+
+
+def test_cosmos_client_verifies_the_local_certificate(cosmos_server: CosmosServer) -> None:
+    database = cosmos_server.client().create_database_if_not_exists("probe")
+    assert database.read()["id"] == "probe"
+
+
+def test_cosmos_rejects_a_certificate_from_another_ca(
+    cosmos_server: CosmosServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    other = make_tls_files(tmp_path_factory.mktemp("other-ca"))
+    with pytest.raises(ServiceRequestError, match="CERTIFICATE_VERIFY_FAILED"):
+        verified_cosmos_client(cosmos_server.endpoint, cosmos_server.key, other.ca_cert)
