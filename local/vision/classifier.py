@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 from PIL import Image, ImageOps
-
-from local.vision import Labeller
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 MODEL_PATH = MODEL_DIR / "efficientnet_lite0.onnx"
@@ -111,6 +110,6 @@ def label_image(image: Image.Image, max_results: int) -> list[tuple[str, float]]
     return get_classifier().classify(image, max_results)
 
 
-def make_labeller() -> Labeller:
+def make_labeller() -> Callable[[Image.Image, int], list[tuple[str, float]]]:
     """Zero-argument factory for the server's ``--labeller``; the model still loads lazily."""
     return label_image
