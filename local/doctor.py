@@ -1,0 +1,163 @@
+"""``tricloud doctor``: check a deployed (or offline) tricloud end to end from this machine.
+
+It checks, in order: the web site, ``/api/health``, the two secrets (present and
+well-formed), Cloud Vision with the GCP secret (a tiny annotate call) and Cosmos DB with
+the Cosmos secret. Each check prints one ✓/✗ line and, when it fails, what to do.
+The exit code is 0 only when nothing failed.
+
+Addresses come from the stack's CloudFormation outputs, or from the options (for the
+offline stack: ``--site http://127.0.0.1:8000`` plus the secret ids, with
+AWS_ENDPOINT_URL, VISION_API_ENDPOINT and COSMOS_CA_BUNDLE in the environment).
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Any
+
+from lambdas.credentials import CosmosSettings, parse_gcp_credentials
+from local import stack_outputs
+from local.cli_support import (
+    DEFAULT_STACK,
+    EXIT_FAILURE,
+    EXIT_OK,
+    CommandError,
+    add_region_option,
+    aws_client,
+    command,
+)
+from local.doctor_checks import (
+    Check,
+    Status,
+    check_cosmos,
+    check_health,
+    check_secret,
+    check_site,
+    check_vision,
+)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What to check; None means "not known, skip it"."""
+
+    site_url: str | None
+    api_url: str | None
+    gcp_secret_id: str | None
+    cosmos_secret_id: str | None
+
+
+def register(subparsers: Any) -> None:
+    """Add ``doctor``."""
+    parser = subparsers.add_parser(
+        "doctor",
+        help="check a deployed stack end to end and say what is wrong",
+        description="Check the site, the API, the secrets, Cloud Vision and Cosmos DB of a "
+        "deployed stack (or of the offline stack) and print what to fix. Values not given "
+        "as options are read from the stack's CloudFormation outputs.",
+    )
+    parser.add_argument(
+        "--stack",
+        metavar="NAME",
+        help=f"deployed stack to read addresses and secret ids from (default: {DEFAULT_STACK}, "
+        "unless --site is given)",
+    )
+    parser.add_argument("--site", metavar="URL", help="the site's address, e.g. https://...")
+    parser.add_argument("--api", metavar="URL", help="the API's base address (default: SITE/api)")
+    parser.add_argument("--gcp-secret-id", metavar="ID", help="name or ARN of the GCP secret")
+    parser.add_argument(
+        "--cosmos-secret-id", metavar="ID", help="name or ARN of the Cosmos DB secret"
+    )
+    add_region_option(parser)
+    parser.set_defaults(func=run)
+
+
+@command
+def run(args: argparse.Namespace) -> int:
+    """Run every check, print the report, return 0 when nothing failed."""
+    checks = run_checks(args)
+    for check in checks:
+        print(format_check(check))
+    failed = sum(check.status is Status.FAILED for check in checks)
+    if failed:
+        print(f"\n{failed} of {len(checks)} checks failed.")
+        return EXIT_FAILURE
+    print(f"\nAll {len(checks)} checks passed." if checks else "Nothing to check.")
+    return EXIT_OK
+
+
+def run_checks(args: argparse.Namespace) -> list[Check]:
+    """Resolve the targets, then run each check that has what it needs."""
+    targets, checks = resolve_targets(args)
+    if targets.site_url:
+        checks.append(check_site(targets.site_url))
+    if targets.api_url:
+        checks.append(check_health(targets.api_url))
+
+    secretsmanager = None
+    if targets.gcp_secret_id or targets.cosmos_secret_id:
+        secretsmanager = aws_client("secretsmanager", args.region)
+    gcp_info = None
+    if targets.gcp_secret_id:
+        check, gcp_info = check_secret(
+            "GCP secret",
+            secretsmanager,
+            targets.gcp_secret_id,
+            parse_gcp_credentials,
+            "run `tricloud secrets set-gcp --key-file KEY.json`",
+        )
+        checks.append(check)
+    cosmos_settings = None
+    if targets.cosmos_secret_id:
+        check, cosmos_settings = check_secret(
+            "Cosmos secret",
+            secretsmanager,
+            targets.cosmos_secret_id,
+            CosmosSettings.from_secret,
+            "run `tricloud secrets set-cosmos --endpoint URL --key-env VAR`",
+        )
+        checks.append(check)
+    checks.append(check_vision(gcp_info))
+    checks.append(check_cosmos(cosmos_settings))
+    return checks
+
+
+def resolve_targets(args: argparse.Namespace) -> tuple[Targets, list[Check]]:
+    """Fill what the options leave open from the stack outputs; report a failed lookup."""
+    stack = args.stack or (None if args.site else DEFAULT_STACK)
+    outputs: dict[str, str] = {}
+    checks: list[Check] = []
+    needs_stack = not (args.site and args.gcp_secret_id and args.cosmos_secret_id)
+    if stack and needs_stack:
+        try:
+            outputs = stack_outputs.read_outputs(aws_client("cloudformation", args.region), stack)
+            checks.append(Check("Stack outputs", Status.OK, f"read from stack {stack}"))
+        except CommandError as error:
+            checks.append(
+                Check(
+                    "Stack outputs",
+                    Status.FAILED,
+                    str(error),
+                    "or pass --site, --gcp-secret-id and --cosmos-secret-id",
+                )
+            )
+    site = args.site or outputs.get(stack_outputs.SITE_URL)
+    api = args.api or (f"{site.rstrip('/')}/api" if site else None)
+    return (
+        Targets(
+            site_url=site,
+            api_url=api,
+            gcp_secret_id=args.gcp_secret_id or outputs.get(stack_outputs.GCP_SECRET),
+            cosmos_secret_id=args.cosmos_secret_id or outputs.get(stack_outputs.COSMOS_SECRET),
+        ),
+        checks,
+    )
+
+
+def format_check(check: Check) -> str:
+    """``✓ Name  detail`` and, for a failure with advice, a second ``→ fix`` line."""
+    line = f"{check.status.value} {check.name:<14} {check.detail}"
+    if check.status is Status.FAILED and check.fix:
+        line += f"\n  → {check.fix}"
+    return line
