@@ -1,0 +1,281 @@
+/**
+ * The capture view: camera preview or chosen file → preview → upload with progress and cancel.
+ * When the upload is stored it hands the new image id to `onUploaded`.
+ */
+import { ApiError, createUpload } from "./api.js";
+import { Camera, CameraError, cameraSupported } from "./camera.js";
+import { config } from "./config.js";
+import { byId } from "./dom.js";
+import { captureFrame, drawFile, encodeCanvas } from "./encode.js";
+import { formatBytes } from "./format.js";
+import { upload } from "./uploader.js";
+
+const UPLOAD_TYPE = "image/jpeg";
+
+export class CaptureView {
+  /**
+   * @param {(id: string) => void} onUploaded called with the image id once it is stored
+   */
+  constructor(onUploaded) {
+    this.onUploaded = onUploaded;
+    this.video = /** @type {HTMLVideoElement} */ (byId("camera-video"));
+    this.canvas = /** @type {HTMLCanvasElement} */ (byId("preview-canvas"));
+    this.placeholder = byId("stage-placeholder");
+    this.dropZone = byId("drop-zone");
+    this.fileInput = /** @type {HTMLInputElement} */ (byId("file-input"));
+    this.cameraSelect = /** @type {HTMLSelectElement} */ (byId("camera-select"));
+    this.buttons = {
+      start: /** @type {HTMLButtonElement} */ (byId("start-camera")),
+      capture: /** @type {HTMLButtonElement} */ (byId("capture")),
+      retake: /** @type {HTMLButtonElement} */ (byId("retake")),
+      upload: /** @type {HTMLButtonElement} */ (byId("upload")),
+      cancel: /** @type {HTMLButtonElement} */ (byId("cancel-upload")),
+    };
+    this.progress = byId("upload-progress");
+    this.progressBar = /** @type {HTMLProgressElement} */ (byId("upload-progress-bar"));
+    this.progressText = byId("upload-progress-text");
+    this.status = byId("capture-status");
+    this.error = byId("capture-error");
+    this.cameraMessage = byId("camera-message");
+    this.camera = new Camera(this.video, { idealWidth: config.cameraIdealWidth, idealHeight: config.cameraIdealHeight });
+    /** @type {"idle"|"live"|"captured"|"uploading"} */
+    this.state = "idle";
+    /** @type {(() => void)|null} cancels the upload in flight */
+    this.cancelUpload = null;
+    this.bind();
+    this.render();
+  }
+
+  /** Wire the controls. */
+  bind() {
+    this.buttons.start.addEventListener("click", () => this.startCamera());
+    this.buttons.capture.addEventListener("click", () => this.capture());
+    this.buttons.retake.addEventListener("click", () => this.retake());
+    this.buttons.upload.addEventListener("click", () => this.upload());
+    this.buttons.cancel.addEventListener("click", () => this.cancelUpload?.());
+    this.cameraSelect.addEventListener("change", () => this.startCamera(this.cameraSelect.value));
+    this.fileInput.addEventListener("change", () => {
+      const file = this.fileInput.files?.[0];
+      if (file) this.useFile(file);
+      this.fileInput.value = "";
+    });
+    this.dropZone.addEventListener("dragover", (event) => {
+      event.preventDefault();
+      this.dropZone.classList.add("is-dragging");
+    });
+    this.dropZone.addEventListener("dragleave", () => this.dropZone.classList.remove("is-dragging"));
+    this.dropZone.addEventListener("drop", (event) => {
+      event.preventDefault();
+      this.dropZone.classList.remove("is-dragging");
+      const file = event.dataTransfer?.files?.[0];
+      if (file) this.useFile(file);
+    });
+    if (!cameraSupported()) {
+      this.showCameraMessage("This browser cannot use a camera on this page. Choose a photo file instead.");
+    }
+  }
+
+  /** Called when the view is shown. */
+  enter() {
+    if (this.state === "uploading") return;
+    this.setStatus("");
+  }
+
+  /** Called when another view is shown: release the camera. */
+  leave() {
+    if (this.state === "live") this.state = "idle";
+    this.camera.stop();
+    this.render();
+  }
+
+  /** Show the controls that fit the current state. */
+  render() {
+    const { state } = this;
+    const busy = state === "uploading";
+    this.video.hidden = state !== "live";
+    this.canvas.hidden = !(state === "captured" || state === "uploading");
+    this.placeholder.hidden = state !== "idle";
+    this.buttons.start.hidden = !cameraSupported() || this.camera.active || busy;
+    this.buttons.capture.hidden = state !== "live";
+    this.buttons.retake.hidden = !(state === "captured" && this.camera.active);
+    this.buttons.upload.hidden = state !== "captured";
+    this.buttons.cancel.hidden = !busy;
+    this.progress.hidden = !busy;
+    this.fileInput.disabled = busy;
+    this.cameraSelect.disabled = busy;
+    byId("camera-switch-group").hidden = state !== "live" || this.cameraSelect.options.length < 2;
+  }
+
+  /**
+   * Start the camera (a given one, or the default).
+   * @param {string|null} [deviceId]
+   */
+  async startCamera(deviceId = null) {
+    this.clearError();
+    this.hideCameraMessage();
+    this.setStatus("Starting the camera…");
+    try {
+      await this.camera.start(deviceId);
+    } catch (error) {
+      this.state = this.state === "live" ? "idle" : this.state;
+      this.setStatus("");
+      this.showCameraMessage(error instanceof CameraError ? error.message : "The camera cannot be started.");
+      this.render();
+      this.fileInput.focus();
+      return;
+    }
+    this.state = "live";
+    await this.fillCameraList();
+    this.setStatus("Camera on. Press “Take photo” when ready.");
+    this.render();
+    this.buttons.capture.focus();
+  }
+
+  /** Offer a camera switch when the device has several cameras. */
+  async fillCameraList() {
+    const cameras = await this.camera.list().catch(() => []);
+    this.cameraSelect.replaceChildren(
+      ...cameras.map((camera) => {
+        const option = document.createElement("option");
+        option.value = camera.deviceId;
+        option.textContent = camera.label;
+        option.selected = camera.deviceId === this.camera.deviceId;
+        return option;
+      }),
+    );
+  }
+
+  /** Freeze the current camera frame as the photo to upload. */
+  capture() {
+    try {
+      captureFrame(this.video, this.canvas, config.maxEdge);
+    } catch (error) {
+      this.showError(error instanceof Error ? error.message : "The photo could not be taken.");
+      return;
+    }
+    this.state = "captured";
+    this.canvas.setAttribute("aria-label", `Captured photo, ${this.canvas.width} × ${this.canvas.height} pixels`);
+    this.setStatus("Photo taken. Upload it, or retake.");
+    this.render();
+    this.buttons.upload.focus();
+  }
+
+  /** Back to the live preview. */
+  retake() {
+    this.clearError();
+    this.state = "live";
+    this.setStatus("Camera on. Press “Take photo” when ready.");
+    this.render();
+    this.buttons.capture.focus();
+  }
+
+  /**
+   * Use a chosen or dropped file as the photo.
+   * @param {File} file
+   */
+  async useFile(file) {
+    if (this.state === "uploading") return;
+    this.clearError();
+    if (!config.acceptedTypes.includes(file.type)) {
+      this.showError(`“${file.name}” is not a supported image. Choose a JPEG, PNG or WebP photo.`);
+      return;
+    }
+    try {
+      await drawFile(file, this.canvas, config.maxEdge);
+    } catch (error) {
+      this.showError(error instanceof Error ? error.message : "This file cannot be read as an image.");
+      return;
+    }
+    this.state = "captured";
+    this.canvas.setAttribute("aria-label", `Chosen photo ${file.name}`);
+    this.setStatus(`“${file.name}” is ready. Upload it, or choose another.`);
+    this.render();
+    this.buttons.upload.focus();
+  }
+
+  /** Encode the photo, ask for an upload ticket, and upload it with progress. */
+  async upload() {
+    this.clearError();
+    this.state = "uploading";
+    let cancelled = false;
+    this.cancelUpload = () => {
+      cancelled = true;
+    };
+    this.setProgress(0, 0);
+    this.render();
+    this.buttons.cancel.focus();
+    try {
+      const blob = await encodeCanvas(this.canvas, UPLOAD_TYPE, config.jpegQuality);
+      this.setStatus(`Uploading ${formatBytes(blob.size)}…`);
+      const ticket = await createUpload(UPLOAD_TYPE, blob.size);
+      if (cancelled) throw new Error("Upload cancelled.");
+      const handle = upload(ticket.upload, blob, (loaded, total) => this.setProgress(loaded, total));
+      this.cancelUpload = handle.cancel;
+      await handle.done;
+      this.state = "captured";
+      this.cancelUpload = null;
+      this.setStatus("Uploaded. Analyzing…");
+      this.render();
+      this.onUploaded(ticket.id);
+    } catch (error) {
+      this.state = "captured";
+      this.cancelUpload = null;
+      this.render();
+      if (cancelled || (error && /** @type {any} */ (error).cancelled)) {
+        this.setStatus("Upload cancelled. You can upload again.");
+      } else {
+        this.setStatus("");
+        this.showError(uploadErrorMessage(error));
+      }
+      this.buttons.upload.focus();
+    }
+  }
+
+  /**
+   * @param {number} loaded
+   * @param {number} total
+   */
+  setProgress(loaded, total) {
+    const percent = total ? Math.round((loaded / total) * 100) : 0;
+    this.progressBar.value = percent;
+    this.progressText.textContent = total ? `${percent}% (${formatBytes(loaded)} of ${formatBytes(total)})` : "Preparing…";
+  }
+
+  /** @param {string} text */
+  setStatus(text) {
+    this.status.textContent = text;
+  }
+
+  /** @param {string} text */
+  showError(text) {
+    this.error.textContent = text;
+    this.error.hidden = false;
+  }
+
+  clearError() {
+    this.error.textContent = "";
+    this.error.hidden = true;
+  }
+
+  /** @param {string} text */
+  showCameraMessage(text) {
+    this.cameraMessage.textContent = text;
+    this.cameraMessage.hidden = false;
+  }
+
+  hideCameraMessage() {
+    this.cameraMessage.hidden = true;
+  }
+}
+
+/**
+ * A readable sentence for a failed upload.
+ * @param {unknown} error
+ * @returns {string}
+ */
+function uploadErrorMessage(error) {
+  if (error instanceof ApiError) {
+    return error.status === 0 ? error.message : `The upload was refused: ${error.message}`;
+  }
+  return error instanceof Error ? error.message : "The upload failed. Please try again.";
+}

@@ -1,0 +1,113 @@
+/**
+ * The #/images/<id> view: fetch the document (polling while a fresh upload is analyzed) and show
+ * it, or say clearly why it cannot be shown.
+ */
+import { ApiError, getImage } from "./api.js";
+import { config } from "./config.js";
+import { byId, clear, h } from "./dom.js";
+import { clearPending, isPending } from "./pending.js";
+import { PollError, waitForAnalysis } from "./poller.js";
+import { renderResult } from "./result-view.js";
+
+const TIMING = {
+  initialDelay: config.pollInitialDelayMs,
+  factor: config.pollBackoffFactor,
+  maxDelay: config.pollMaxDelayMs,
+  giveUpAfter: config.pollGiveUpMs,
+};
+
+export class ImagePage {
+  constructor() {
+    this.title = byId("image-title");
+    this.status = byId("image-status");
+    this.error = byId("image-error");
+    this.result = byId("image-result");
+    /** @type {AbortController|null} */
+    this.polling = null;
+  }
+
+  /**
+   * Show one image.
+   * @param {string} id
+   */
+  async enter(id) {
+    this.leave();
+    const polling = new AbortController();
+    this.polling = polling;
+    clear(this.result);
+    this.hideError();
+    this.title.textContent = "Result";
+    try {
+      const doc = isPending(id) ? await this.waitFor(id, polling.signal) : await getImage(id);
+      if (polling.signal.aborted) return;
+      clearPending(id);
+      this.show(doc);
+    } catch (error) {
+      if (polling.signal.aborted || (error instanceof PollError && error.cancelled)) return;
+      this.setStatus("");
+      this.showError(describe(error, id));
+    }
+  }
+
+  /**
+   * Poll with an "analyzing" status.
+   * @param {string} id
+   * @param {AbortSignal} signal
+   * @returns {Promise<any>}
+   */
+  waitFor(id, signal) {
+    this.title.textContent = "Analyzing…";
+    this.setStatus("Analyzing the photo… this usually takes a few seconds.");
+    this.result.appendChild(h("div", { class: "spinner", "aria-hidden": "true" }));
+    return waitForAnalysis(id, TIMING, signal, (attempt) => {
+      if (attempt === 8) this.setStatus("Still analyzing… thanks for your patience.");
+    });
+  }
+
+  /** @param {any} doc */
+  show(doc) {
+    const failed = doc.status === "failed";
+    this.title.textContent = failed ? "Analysis failed" : "Result";
+    const count = Array.isArray(doc.labels) ? doc.labels.length : 0;
+    this.setStatus(failed ? "The analysis failed." : `Analysis done: ${count} label${count === 1 ? "" : "s"} found.`);
+    this.result.replaceChildren(renderResult(doc));
+  }
+
+  /** Stop polling when another view is shown. */
+  leave() {
+    this.polling?.abort();
+    this.polling = null;
+  }
+
+  /** @param {string} text */
+  setStatus(text) {
+    this.status.textContent = text;
+  }
+
+  /** @param {string} text */
+  showError(text) {
+    clear(this.result);
+    this.title.textContent = "No result";
+    this.error.textContent = text;
+    this.error.hidden = false;
+  }
+
+  hideError() {
+    this.error.hidden = true;
+    this.error.textContent = "";
+  }
+}
+
+/**
+ * @param {unknown} error
+ * @param {string} id
+ * @returns {string}
+ */
+function describe(error, id) {
+  if (error instanceof ApiError && error.status === 404) {
+    return `No analyzed image has the id “${id}” (yet). If you just uploaded it, reload in a moment.`;
+  }
+  if (error instanceof ApiError && error.status === 400) return `“${id}” is not a valid image id.`;
+  if (error instanceof Error) return error.message;
+  return "The result cannot be shown.";
+}

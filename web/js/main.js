@@ -1,0 +1,60 @@
+/**
+ * Boot: build the views and show the one the URL asks for. Each view has enter()/leave();
+ * leaving stops what it was doing (camera, polling, thumbnail loading).
+ */
+import { CaptureView } from "./capture.js";
+import { byId } from "./dom.js";
+import { GalleryView } from "./gallery.js";
+import { ImagePage } from "./image-page.js";
+import { markPending } from "./pending.js";
+import { imageHash, startRouter } from "./router.js";
+
+const sections = {
+  capture: byId("capture-view"),
+  image: byId("image-view"),
+  gallery: byId("gallery-view"),
+  missing: byId("missing-view"),
+};
+
+const capture = new CaptureView((id) => {
+  markPending(id);
+  window.location.hash = imageHash(id);
+});
+const imagePage = new ImagePage();
+const gallery = new GalleryView();
+
+const titles = {
+  capture: "Snap a photo",
+  image: "Result",
+  gallery: "Gallery",
+  missing: "Page not found",
+};
+
+/** @type {string|null} */
+let current = null;
+
+/**
+ * @param {import("./router.js").Route} route
+ */
+function show(route) {
+  if (current === "capture" && route.name !== "capture") capture.leave();
+  if (current === "image") imagePage.leave();
+  if (current === "gallery") gallery.leave();
+
+  for (const [name, section] of Object.entries(sections)) section.hidden = name !== route.name;
+  for (const link of document.querySelectorAll("[data-nav]")) {
+    if (link.getAttribute("data-nav") === route.name) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+
+  document.title = `${titles[route.name]} — tricloud`;
+  if (route.name === "capture") capture.enter();
+  else if (route.name === "image") imagePage.enter(route.id);
+  else if (route.name === "gallery") gallery.enter(route.label);
+
+  // Move focus to the new view's heading on navigation (not on the first load).
+  if (current !== null) sections[route.name].querySelector("h1")?.focus();
+  current = route.name;
+}
+
+startRouter(show);

@@ -1,0 +1,79 @@
+/**
+ * Thumbnails for gallery cards. The list endpoint has no image URL, so each card's short-lived
+ * URL comes from the detail endpoint: only for cards that scroll into view, a few at a time.
+ */
+import { getImage } from "./api.js";
+
+export class ThumbnailLoader {
+  /**
+   * @param {number} concurrency how many detail requests may run at once
+   */
+  constructor(concurrency) {
+    this.concurrency = concurrency;
+    this.running = 0;
+    /** @type {Array<() => Promise<void>>} */
+    this.queue = [];
+    this.observer = new IntersectionObserver((entries) => this.onVisible(entries), { rootMargin: "200px" });
+    /** @type {WeakMap<Element, {id: string, img: HTMLImageElement}>} */
+    this.targets = new WeakMap();
+  }
+
+  /**
+   * Load the photo of `id` into `img` once `card` is (nearly) visible.
+   * @param {Element} card
+   * @param {string} id
+   * @param {HTMLImageElement} img
+   */
+  watch(card, id, img) {
+    this.targets.set(card, { id, img });
+    this.observer.observe(card);
+  }
+
+  /** Forget every card (the gallery was emptied). */
+  reset() {
+    this.observer.disconnect();
+    this.queue = [];
+  }
+
+  /** @param {IntersectionObserverEntry[]} entries */
+  onVisible(entries) {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      this.observer.unobserve(entry.target);
+      const target = this.targets.get(entry.target);
+      if (target) this.enqueue(() => load(target.id, target.img));
+    }
+  }
+
+  /** @param {() => Promise<void>} task */
+  enqueue(task) {
+    this.queue.push(task);
+    this.next();
+  }
+
+  next() {
+    while (this.running < this.concurrency && this.queue.length) {
+      const task = /** @type {() => Promise<void>} */ (this.queue.shift());
+      this.running += 1;
+      task().finally(() => {
+        this.running -= 1;
+        this.next();
+      });
+    }
+  }
+}
+
+/**
+ * @param {string} id
+ * @param {HTMLImageElement} img
+ * @returns {Promise<void>}
+ */
+async function load(id, img) {
+  try {
+    const doc = await getImage(id);
+    if (typeof doc.image_url === "string" && doc.image_url) img.src = doc.image_url;
+    else img.closest(".card")?.classList.add("no-photo");
+  } catch {
+    img.closest(".card")?.classList.add("no-photo");
+  }
+}
