@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 from azure.core.exceptions import ServiceRequestError
+from azure.cosmos import PartitionKey
+from azure.cosmos.exceptions import CosmosResourceNotFoundError
 
 from local.provision import moto_client
 from local.servers import CosmosServer
@@ -42,3 +44,15 @@ def test_cosmos_rejects_a_certificate_from_another_ca(
     other = make_tls_files(tmp_path_factory.mktemp("other-ca"))
     with pytest.raises(ServiceRequestError, match="CERTIFICATE_VERIFY_FAILED"):
         verified_cosmos_client(cosmos_server.endpoint, cosmos_server.key, other.ca_cert)
+
+
+def test_reading_a_missing_item_is_404_not_500(cosmos_server: CosmosServer) -> None:
+    """Proves patches/@vercel+cosmosdb-server+1.0.1.patch (unpatched, the server answers 500)."""
+    database = cosmos_server.client().create_database_if_not_exists("probe")
+    container = database.create_container_if_not_exists("items", PartitionKey(path="/id"))
+    container.upsert_item({"id": "present"})
+    assert container.read_item("present", partition_key="present")["id"] == "present"
+    missing = str(uuid.uuid4())
+    with pytest.raises(CosmosResourceNotFoundError) as caught:
+        container.read_item(missing, partition_key=missing)
+    assert caught.value.status_code == 404
