@@ -8,7 +8,8 @@ Fixtures (servers start on first use, once per session, on free 127.0.0.1 ports;
   ``ca_bundle`` (the CA that signed its certificate), ``client()`` (a verifying client).
   Note: ``CosmosClient(..., connection_verify=path)`` does NOT verify against ``path`` for
   127.0.0.1; see :func:`local.servers.cosmos.verified_cosmos_client`.
-- ``vision_server`` → :class:`local.servers.VisionServer`: ``endpoint`` and ``control``
+- ``vision_server`` → :class:`local.servers.VisionServer` with the offline classifier as
+  labeller: ``endpoint`` and ``control``
   (``fail_next``, ``fail_image``, ``requests``, ``reset``).
 - ``offline_resources`` → :class:`local.provision.AwsResources` created once on moto, with
   the Cosmos database/container created on cosmosdb-server.
@@ -69,7 +70,7 @@ def cosmos_server(
 
 @pytest.fixture(scope="session")
 def vision_server(server_logs: Path) -> Iterator[VisionServer]:
-    """The local Vision REST server (no labeller) with its control client."""
+    """The local Vision REST server (labels from the offline classifier) and its controls."""
     server = start_vision(server_logs)
     try:
         yield server

@@ -13,6 +13,9 @@ from typing import Any
 from local.servers.http_probe import answers
 from local.servers.process import DEFAULT_START_TIMEOUT_SECONDS, ManagedProcess, free_port
 
+#: The offline ImageNet classifier (``local/vision/classifier.py``) as ``--labeller``.
+CLASSIFIER_LABELLER = "local.vision.classifier:make_labeller"
+
 
 @dataclass
 class VisionControl:
@@ -84,10 +87,13 @@ class VisionServer:
 
 def start_vision(
     log_dir: Path,
-    labeller: str | None = None,
+    labeller: str | None = CLASSIFIER_LABELLER,
     timeout: float = DEFAULT_START_TIMEOUT_SECONDS,
 ) -> VisionServer:
-    """Start ``python -m local.vision`` on a free port; ``labeller`` is a ``module:factory``."""
+    """Start ``python -m local.vision`` on a free port; ``labeller`` is a ``module:factory``.
+
+    By default labels come from the offline classifier; ``labeller=None`` answers none.
+    """
     port = free_port()
     command = [sys.executable, "-m", "local.vision", "--port", str(port)]
     if labeller:

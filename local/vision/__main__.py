@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from local.vision import Labeller
-from local.vision.server import VisionServer
+from local.vision.server import VisionHTTPServer
 
 LOG = logging.getLogger("local.vision")
 
@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     labeller = load_labeller(args.labeller) if args.labeller else None
-    server = VisionServer(("127.0.0.1", args.port), labeller, args.labeller)
+    server = VisionHTTPServer(("127.0.0.1", args.port), labeller, args.labeller)
     signal.signal(signal.SIGTERM, _stop)
     LOG.info("local Vision server on http://127.0.0.1:%d (labeller: %s)", args.port, args.labeller)
     try:

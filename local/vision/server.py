@@ -42,7 +42,7 @@ _NO_LABELLER_NOTE = (
 )
 
 
-class VisionServer(ThreadingHTTPServer):
+class VisionHTTPServer(ThreadingHTTPServer):
     """A threading HTTP server that carries the labeller and the fault plan."""
 
     daemon_threads = True
@@ -62,7 +62,7 @@ class VisionServer(ThreadingHTTPServer):
 class VisionRequestHandler(BaseHTTPRequestHandler):
     """Answers one HTTP request."""
 
-    server: VisionServer
+    server: VisionHTTPServer
     protocol_version = "HTTP/1.1"
     server_version = "tricloud-local-vision/1"
 

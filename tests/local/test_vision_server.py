@@ -1,8 +1,16 @@
-"""The local Vision server answers the real google-cloud-vision SDK (REST transport)."""
+"""The local Vision server answers the real google-cloud-vision SDK (REST transport).
+
+These tests run the server in-process on a free port, without a labeller (labels from the
+offline classifier are tested in tests/vision/) or with a fixed one, to test the hook.
+"""
 
 from __future__ import annotations
 
 import io
+import json
+import threading
+import urllib.request
+from collections.abc import Iterator
 
 import pytest
 from google.api_core import exceptions as core_exceptions
@@ -11,7 +19,9 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import vision
 from PIL import Image
 
-from local.servers import VisionServer
+from local.servers import VisionControl
+from local.vision import Labeller
+from local.vision.server import VisionHTTPServer
 
 pytestmark = pytest.mark.integration
 
@@ -44,10 +54,34 @@ def _two_colour_png() -> bytes:
     return buffer.getvalue()
 
 
+def _serve(labeller: Labeller | None) -> Iterator[str]:
+    server = VisionHTTPServer(("127.0.0.1", 0), labeller, "test" if labeller else None)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    """A local Vision server without a labeller."""
+    yield from _serve(None)
+
+
 @pytest.fixture
-def client(vision_server: VisionServer) -> vision.ImageAnnotatorClient:
-    vision_server.control.reset()
-    return _client(vision_server.endpoint)
+def control(endpoint: str) -> VisionControl:
+    control = VisionControl(endpoint)
+    control.reset()
+    return control
+
+
+@pytest.fixture
+def client(endpoint: str, control: VisionControl) -> vision.ImageAnnotatorClient:
+    return _client(endpoint)
 
 
 def test_image_properties_come_from_the_pixels(client: vision.ImageAnnotatorClient) -> None:
@@ -76,9 +110,8 @@ def test_undecodable_image_gets_a_per_image_error(client: vision.ImageAnnotatorC
 
 
 def test_injected_failures_and_request_log(
-    client: vision.ImageAnnotatorClient, vision_server: VisionServer
+    client: vision.ImageAnnotatorClient, control: VisionControl
 ) -> None:
-    control = vision_server.control
     control.fail_next(1, status=429)
     control.fail_next(1, status=503)
     with pytest.raises(core_exceptions.TooManyRequests):
@@ -101,3 +134,30 @@ def test_more_than_sixteen_images_is_refused(client: vision.ImageAnnotatorClient
     png = _two_colour_png()
     with pytest.raises(core_exceptions.BadRequest, match="Too many images"):
         client.batch_annotate_images(requests=[_request(png)] * 17, retry=None)
+
+
+def test_without_a_labeller_the_answer_says_labels_are_unavailable(
+    endpoint: str, control: VisionControl
+) -> None:
+    body = {"requests": [{"image": {"content": ""}, "features": [{"type": "LABEL_DETECTION"}]}]}
+    request = urllib.request.Request(
+        f"{endpoint}/v1/images:annotate", data=json.dumps(body).encode(), method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer = json.load(response)
+    assert answer["localServer"]["labeller"] is None
+    assert "unavailable" in answer["localServer"]["note"]
+
+
+def test_a_labeller_plugged_in_gives_labels_capped_at_max_results() -> None:
+    def labeller(image: Image.Image, max_results: int) -> list[tuple[str, float]]:
+        first = "red" if image.getpixel((0, 0)) == (255, 0, 0) else "other"
+        more = [(f"extra {n}", 0.5 / n) for n in range(1, max_results + 3)]
+        return [(first, 0.75), *more]
+
+    for endpoint in _serve(labeller):
+        answer = _client(endpoint).batch_annotate_images(requests=[_request(_two_colour_png())])
+        labels = answer.responses[0].label_annotations
+        assert len(labels) == 5  # FEATURES asks LABEL_DETECTION for 5
+        assert (labels[0].description, labels[0].score, labels[0].topicality) == ("red", 0.75, 0.75)
+        assert answer.responses[0].image_properties_annotation.dominant_colors.colors
