@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image, ImageOps
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 MODEL_PATH = MODEL_DIR / "efficientnet_lite0.onnx"
@@ -72,7 +72,9 @@ def preprocess(image: Image.Image) -> npt.NDArray[np.float32]:
     (so a huge photo never makes a huge intermediate) and normalises to ``(x - 127) / 128``.
     The caller's image is not modified.
     """
-    rgb = ImageOps.exif_transpose(image).convert("RGB")
+    orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+    upright = ImageOps.exif_transpose(image) if orientation != 1 else image
+    rgb = upright if upright.mode == "RGB" else upright.convert("RGB")
     width, height = rgb.size
     side = min(width, height) * INPUT_SIZE / RESIZE_SHORT_SIDE
     left, top = (width - side) / 2, (height - side) / 2
