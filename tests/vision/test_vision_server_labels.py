@@ -38,7 +38,7 @@ def jpeg(name: str, quality: int = 90) -> bytes:
 @pytest.fixture(scope="module")
 def client(vision_server: VisionServer) -> vision.ImageAnnotatorClient:
     return vision.ImageAnnotatorClient(
-        credentials=AnonymousCredentials(),
+        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
         transport="rest",
         client_options=ClientOptions(api_endpoint=vision_server.endpoint),
     )
@@ -50,7 +50,7 @@ def clean_server(vision_server: VisionServer) -> None:
 
 
 def label_request(
-    content: bytes, max_results: int = 5, extra: Sequence[vision.Feature.Type] = ()
+    content: bytes, max_results: int = 5, extra: Sequence[int] = ()
 ) -> vision.AnnotateImageRequest:
     features = [vision.Feature(type_=LABELS, max_results=max_results)]
     features += [vision.Feature(type_=feature) for feature in extra]
