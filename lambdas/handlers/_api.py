@@ -1,0 +1,64 @@
+"""What the three API functions share: a resolver whose every error is ``{"error": {...}}``."""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
+
+from lambdas.errors import ApiError, BadRequestError
+from lambdas.observability import logger
+
+__all__ = ["error_response", "json_body", "json_response", "make_resolver"]
+
+
+def json_response(status: int, body: Any) -> Response[Any]:
+    """A JSON response with no caching (the answers change as images are analyzed)."""
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def error_response(status: int, code: str, message: str) -> Response[Any]:
+    """The one error shape of the API."""
+    return json_response(status, {"error": {"code": code, "message": message}})
+
+
+def make_resolver() -> APIGatewayRestResolver:
+    """An API Gateway REST resolver with JSON errors for bad input, unknown routes and faults."""
+    app = APIGatewayRestResolver()
+
+    def _api_error(exc: ApiError) -> Response[Any]:
+        if exc.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            logger.warning("A backing service failed", code=exc.code, reason=exc.message)
+        return error_response(exc.status, exc.code, exc.message)
+
+    def _not_found(_exc: RouteNotFoundError) -> Response[Any]:
+        return error_response(404, "not_found", "There is no such API route.")
+
+    def _fault(_exc: Exception) -> Response[Any]:
+        logger.exception("Unhandled error")
+        return error_response(500, "internal_error", "Something went wrong on our side.")
+
+    app.exception_handler(ApiError)(_api_error)
+    app.not_found(_not_found)
+    app.exception_handler(Exception)(_fault)
+
+    return app
+
+
+def json_body(app: APIGatewayRestResolver) -> Any:
+    """The request body decoded as JSON; BadRequestError when it is missing or not JSON."""
+    try:
+        raw = app.current_event.decoded_body  # base64-decodes when API Gateway encoded it
+        if not raw:
+            raise BadRequestError("The request body must be JSON.", code="invalid_json")
+        return json.loads(raw)
+    except ValueError:  # also bad base64 and bad UTF-8
+        raise BadRequestError("The request body is not valid JSON.", code="invalid_json") from None

@@ -1,0 +1,72 @@
+"""Lambda ``analyze``: an SQS batch of S3 upload events → Cloud Vision → Cosmos DB documents.
+
+Returns ``{"batchItemFailures": [...]}`` (the function's event source mapping reports batch
+item failures) naming only the messages that failed for a transient reason, so SQS delivers
+just those again; files that are not acceptable images are stored as ``failed`` documents.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.adapters.cosmos import ImageStore
+from lambdas.adapters.secrets import SecretsReader
+from lambdas.adapters.storage import Storage, make_s3_client
+from lambdas.adapters.vision import VisionAnnotator
+from lambdas.config import CosmosConfig, ImageLimits, StorageConfig, VisionConfig
+from lambdas.credentials import parse_gcp_credentials
+from lambdas.observability import logger, metrics, tracer
+from lambdas.services.analysis import Analyzer, parse_uploads
+
+
+@cache
+def _analyzer() -> tuple[str, Analyzer]:
+    """The upload bucket and an Analyzer with its clients, built once per container."""
+    storage_config = StorageConfig.from_env()
+    vision_config = VisionConfig.from_env()
+    cosmos_config = CosmosConfig.from_env()
+    limits = ImageLimits.from_env()
+    secrets = SecretsReader()
+    gcp_secret_id = vision_config.secret_id
+
+    def load_gcp(refresh: bool) -> dict[str, Any]:
+        assert gcp_secret_id is not None  # VisionConfig requires it without an endpoint
+        return parse_gcp_credentials(secrets.get(gcp_secret_id, refresh=refresh))
+
+    vision = VisionAnnotator(vision_config, None if vision_config.api_endpoint else load_gcp)
+    store = ImageStore.from_config(cosmos_config, secrets)
+    storage = Storage(make_s3_client(), storage_config.bucket)
+    analyzer = Analyzer(storage, lambda: vision, lambda: store, limits)
+    return storage_config.bucket, analyzer
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Analyze the batch; answer with the SQS messages to deliver again."""
+    bucket, analyzer = _analyzer()
+    uploads, dropped = parse_uploads(event, bucket)
+    outcome = analyzer.run(uploads)
+    metrics.add_metric(name="ImagesAnalyzed", unit=MetricUnit.Count, value=outcome.done)
+    metrics.add_metric(name="ImagesFailed", unit=MetricUnit.Count, value=outcome.failed)
+    metrics.add_metric(
+        name="MessagesRetried", unit=MetricUnit.Count, value=len(outcome.retry_message_ids)
+    )
+    logger.info(
+        "Batch finished",
+        records=len(event.get("Records") or []),
+        done=outcome.done,
+        failed=outcome.failed,
+        dropped=len(dropped),
+        retry=len(outcome.retry_message_ids),
+    )
+    return {
+        "batchItemFailures": [
+            {"itemIdentifier": message_id} for message_id in sorted(outcome.retry_message_ids)
+        ]
+    }

@@ -1,0 +1,59 @@
+"""Lambda ``presign``: ``POST /api/uploads`` (a pre-signed POST for one image) and health."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lambdas.adapters.storage import Storage, make_s3_client
+from lambdas.config import StorageConfig
+from lambdas.handlers._api import json_body, json_response, make_resolver
+from lambdas.observability import logger, tracer
+from lambdas.services.uploads import new_upload_key, parse_upload_request
+
+app = make_resolver()
+
+
+@cache
+def _storage() -> tuple[StorageConfig, Storage]:
+    """Configuration and S3 client, built once per container."""
+    config = StorageConfig.from_env()
+    return config, Storage(make_s3_client(), config.bucket)
+
+
+@app.get("/api/health")
+def health() -> dict[str, str]:
+    """Liveness: answers without touching any other service."""
+    return {"status": "ok"}
+
+
+@app.post("/api/uploads")
+def create_upload() -> Any:
+    """Validate the request and answer 201 with the id and the pre-signed POST."""
+    config, storage = _storage()
+    request = parse_upload_request(json_body(app), config.max_upload_bytes)
+    image_id, key = new_upload_key(request.content_type)
+    post = storage.presign_upload(
+        key, request.content_type, config.max_upload_bytes, config.upload_url_ttl_seconds
+    )
+    logger.info("Issued an upload URL", image_id=image_id, content_type=request.content_type)
+    return json_response(
+        201,
+        {
+            "id": image_id,
+            "upload": {"url": post.url, "fields": post.fields},
+            "expires_in": config.upload_url_ttl_seconds,
+        },
+    )
+
+
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """API Gateway proxy event in, proxy response out."""
+    return app.resolve(event, context)
