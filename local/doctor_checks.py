@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TypeVar
 
+import requests
 from azure.core.exceptions import AzureError
 from google.api_core import exceptions as google_exceptions
 from google.api_core.client_options import ClientOptions
@@ -128,29 +129,14 @@ def check_vision(credentials_info: dict[str, Any] | None) -> Check:
         if isinstance(chosen, str):
             return Check(name, Status.SKIPPED, chosen)
         answer = _annotate_probe(*chosen)
-    except (auth_exceptions.GoogleAuthError, ValueError) as error:
-        return Check(
-            name,
-            Status.FAILED,
-            f"the GCP credentials do not work: {_first_line(error)}",
-            "the key may be deleted or disabled: create a new one and run "
-            "`tricloud secrets set-gcp --key-file KEY.json`",
-        )
-    except google_exceptions.PermissionDenied as error:
-        return Check(
-            name,
-            Status.FAILED,
-            f"{where}: permission denied: {_first_line(error)}",
-            "enable the API (`gcloud services enable vision.googleapis.com`) in the key's "
-            "project and check billing",
-        )
-    except google_exceptions.GoogleAPIError as error:
-        return Check(
-            name,
-            Status.FAILED,
-            f"{where}: {_first_line(error)}",
-            "check your network, or try again later if Google reports an outage",
-        )
+    except (
+        auth_exceptions.GoogleAuthError,
+        ValueError,
+        google_exceptions.GoogleAPIError,
+        requests.RequestException,
+    ) as error:
+        detail, fix = _vision_problem(error)
+        return Check(name, Status.FAILED, f"{where}: {detail}", fix)
     if answer.error.code:
         return Check(
             name, Status.FAILED, f"{where} could not analyse a test image: {answer.error.message}"
@@ -218,6 +204,25 @@ def _http_get(url: str) -> tuple[int, str, bytes]:
         raise _HttpGetError(
             f"cannot connect ({error})", "check the address and your network"
         ) from None
+
+
+def _vision_problem(error: Exception) -> tuple[str, str]:
+    """What went wrong calling Vision, and what to do about it."""
+    if isinstance(error, requests.RequestException):
+        return "cannot connect", "check your network (or that `tricloud demo` is running)"
+    if isinstance(error, auth_exceptions.GoogleAuthError | ValueError):
+        return (
+            f"the GCP credentials do not work: {_first_line(error)}",
+            "the key may be deleted or disabled: create a new one and run "
+            "`tricloud secrets set-gcp --key-file KEY.json`",
+        )
+    if isinstance(error, google_exceptions.PermissionDenied):
+        return (
+            f"permission denied: {_first_line(error)}",
+            "enable the API (`gcloud services enable vision.googleapis.com`) in the key's "
+            "project and check its billing",
+        )
+    return _first_line(error), "try again later; if it persists, check Google's status page"
 
 
 def _vision_credentials(info: dict[str, Any] | None) -> tuple[Credentials, str | None] | str:

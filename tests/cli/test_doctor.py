@@ -1,0 +1,301 @@
+"""``tricloud doctor`` against the local servers: green when all is well, and naming the
+broken part when a server is stopped, answers errors, or a secret is malformed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from azure.cosmos import PartitionKey
+
+from local.cosmos_setup import ensure_container
+from local.provision import local_gcp_credentials_json
+from local.servers import CosmosServer, VisionServer, free_port, start_cosmos, start_vision
+
+pytestmark = pytest.mark.integration
+
+CHECKS = ("Web site", "API health", "GCP secret", "Cosmos secret", "Cloud Vision", "Cosmos DB")
+
+
+def status_of(output: str, name: str) -> str:
+    """The ✓/✗/- mark of check ``name`` in the doctor's report."""
+    for line in output.splitlines():
+        if line[2:].startswith(name):
+            return line[0]
+    raise AssertionError(f"no line for {name!r} in:\n{output}")
+
+
+def line_of(output: str, name: str) -> str:
+    """The report line of check ``name`` with the advice line under it, if any."""
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if line[2:].startswith(name):
+            advice = lines[index + 1] if index + 1 < len(lines) else ""
+            return line + ("\n" + advice if advice.startswith("  →") else "")
+    raise AssertionError(f"no line for {name!r} in:\n{output}")
+
+
+@pytest.fixture
+def vision_env(monkeypatch: pytest.MonkeyPatch, vision_server: VisionServer) -> VisionServer:
+    """Send Vision calls to the local Vision server, as the offline stack does."""
+    vision_server.control.reset()
+    monkeypatch.setenv("VISION_API_ENDPOINT", vision_server.endpoint)
+    return vision_server
+
+
+def cosmos_json(server: CosmosServer, database: str, key: str | None = None) -> str:
+    """A Cosmos secret for ``server`` and ``database`` (container ``images``)."""
+    return json.dumps(
+        {
+            "endpoint": server.endpoint,
+            "key": key or server.key,
+            "database": database,
+            "container": "images",
+        }
+    )
+
+
+@pytest.fixture
+def healthy(
+    new_secret: Callable[[str], str],
+    cosmos_server: CosmosServer,
+    database_name: str,
+    site_url: str,
+    vision_env: VisionServer,
+) -> dict[str, str]:
+    """Well-formed secrets, a set-up container, a site: everything a green report needs."""
+    ensure_container(cosmos_server.client(), database_name, "images")
+    return {
+        "site": site_url,
+        "gcp": new_secret(local_gcp_credentials_json()),
+        "cosmos": new_secret(cosmos_json(cosmos_server, database_name)),
+    }
+
+
+def doctor_args(targets: dict[str, str]) -> list[str]:
+    """``doctor`` pointed at explicit targets (no stack lookup), as for the offline stack."""
+    return [
+        "doctor",
+        "--site", targets["site"],
+        "--gcp-secret-id", targets["gcp"],
+        "--cosmos-secret-id", targets["cosmos"],
+    ]  # fmt: skip
+
+
+def test_all_green_when_everything_works(
+    tricloud: Callable[..., Any], healthy: dict[str, str], vision_env: VisionServer
+) -> None:
+    result = tricloud(*doctor_args(healthy))
+
+    assert result.code == 0, result.out
+    assert [status_of(result.out, name) for name in CHECKS] == ["✓"] * len(CHECKS)
+    assert "All 6 checks passed." in result.out
+    assert "Stack outputs" not in result.out
+    (probe,) = vision_env.control.requests()  # the annotate call really reached Vision
+    assert (probe["status"], probe["image_count"], probe["features"]) == (
+        200,
+        1,
+        [["IMAGE_PROPERTIES"]],
+    )
+
+
+def test_names_vision_when_its_server_is_stopped(
+    tricloud: Callable[..., Any],
+    healthy: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    stopped = start_vision(tmp_path)
+    stopped.stop()
+    monkeypatch.setenv("VISION_API_ENDPOINT", stopped.endpoint)
+
+    result = tricloud(*doctor_args(healthy))
+
+    assert result.code == 1
+    assert status_of(result.out, "Cloud Vision") == "✗"
+    assert stopped.endpoint in line_of(result.out, "Cloud Vision")
+    assert [status_of(result.out, name) for name in CHECKS if name != "Cloud Vision"] == ["✓"] * 5
+    assert "1 of 6 checks failed." in result.out
+
+
+def test_names_vision_when_it_answers_errors(
+    tricloud: Callable[..., Any], healthy: dict[str, str], vision_env: VisionServer
+) -> None:
+    vision_env.control.fail_next(1, status=503)
+
+    result = tricloud(*doctor_args(healthy))
+
+    assert result.code == 1
+    assert status_of(result.out, "Cloud Vision") == "✗"
+    assert "503" in line_of(result.out, "Cloud Vision")
+
+
+def test_names_cosmos_when_its_server_is_stopped(
+    tricloud: Callable[..., Any],
+    healthy: dict[str, str],
+    new_secret: Callable[[str], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stopped = start_cosmos(tmp_path, tmp_path)
+    stopped.stop()
+    monkeypatch.setenv("COSMOS_CA_BUNDLE", str(stopped.ca_bundle))
+    healthy["cosmos"] = new_secret(cosmos_json(stopped, "tricloud"))
+
+    result = tricloud(*doctor_args(healthy))
+
+    assert result.code == 1
+    assert status_of(result.out, "Cosmos secret") == "✓"
+    assert status_of(result.out, "Cosmos DB") == "✗"
+    assert f"cannot reach Cosmos DB at {stopped.endpoint}" in line_of(result.out, "Cosmos DB")
+
+
+def test_names_the_site_when_nothing_listens(
+    tricloud: Callable[..., Any], healthy: dict[str, str]
+) -> None:
+    healthy["site"] = f"http://127.0.0.1:{free_port()}"
+
+    result = tricloud(*doctor_args(healthy))
+
+    assert result.code == 1
+    assert status_of(result.out, "Web site") == "✗"
+    assert status_of(result.out, "API health") == "✗"
+    assert "cannot connect" in line_of(result.out, "Web site")
+    assert status_of(result.out, "Cosmos DB") == "✓"
+
+
+def test_a_malformed_cosmos_secret_is_named_and_its_check_skipped(
+    tricloud: Callable[..., Any],
+    healthy: dict[str, str],
+    new_secret: Callable[[str], str],
+) -> None:
+    healthy["cosmos"] = new_secret(
+        '{"endpoint": "https://a.documents.azure.com/", "key": "s3cr3t"}'
+    )
+
+    result = tricloud(*doctor_args(healthy))
+
+    assert result.code == 1
+    assert status_of(result.out, "Cosmos secret") == "✗"
+    report = line_of(result.out, "Cosmos secret")
+    assert "missing or empty field(s): database, container" in report
+    assert "tricloud secrets set-cosmos" in report
+    assert status_of(result.out, "Cosmos DB") == "-"
+    assert "s3cr3t" not in result.out + result.err
+
+
+def test_the_stacks_placeholder_gcp_secret_is_named(
+    tricloud: Callable[..., Any],
+    healthy: dict[str, str],
+    new_secret: Callable[[str], str],
+) -> None:
+    healthy["gcp"] = new_secret("Xy7#generated-password-placeholder")
+
+    result = tricloud(*doctor_args(healthy))
+
+    assert result.code == 1
+    assert status_of(result.out, "GCP secret") == "✗"
+    assert "tricloud secrets set-gcp" in line_of(result.out, "GCP secret")
+    assert "generated-password" not in result.out
+
+
+def test_a_secret_that_does_not_exist_is_named(
+    tricloud: Callable[..., Any], healthy: dict[str, str]
+) -> None:
+    healthy["gcp"] = "tricloud/no-such-secret"
+
+    result = tricloud(*doctor_args(healthy))
+
+    assert result.code == 1
+    assert "'tricloud/no-such-secret' does not exist" in line_of(result.out, "GCP secret")
+
+
+def test_a_missing_container_says_run_cosmos_init(
+    tricloud: Callable[..., Any],
+    healthy: dict[str, str],
+    new_secret: Callable[[str], str],
+    cosmos_server: CosmosServer,
+) -> None:
+    healthy["cosmos"] = new_secret(cosmos_json(cosmos_server, "never-initialised"))
+
+    result = tricloud(*doctor_args(healthy))
+
+    assert result.code == 1
+    assert status_of(result.out, "Cosmos DB") == "✗"
+    assert "tricloud cosmos init" in line_of(result.out, "Cosmos DB")
+
+
+def test_a_container_with_another_indexing_policy_says_run_cosmos_init(
+    tricloud: Callable[..., Any],
+    healthy: dict[str, str],
+    new_secret: Callable[[str], str],
+    cosmos_server: CosmosServer,
+    database_name: str,
+) -> None:
+    other = f"{database_name}-default"
+    database = cosmos_server.client().create_database(other)
+    database.create_container("images", PartitionKey(path="/id"))
+    healthy["cosmos"] = new_secret(cosmos_json(cosmos_server, other))
+
+    result = tricloud(*doctor_args(healthy))
+
+    assert result.code == 1
+    assert "indexing policy" in line_of(result.out, "Cosmos DB")
+    assert "tricloud cosmos init" in line_of(result.out, "Cosmos DB")
+
+
+def test_reads_everything_from_the_stack_outputs(
+    tricloud: Callable[..., Any],
+    healthy: dict[str, str],
+    make_stack: Callable[[dict[str, str]], str],
+) -> None:
+    stack = make_stack(
+        {
+            "SiteUrl": healthy["site"],
+            "GcpSecretArn": healthy["gcp"],
+            "CosmosSecretArn": healthy["cosmos"],
+        }
+    )
+
+    result = tricloud("doctor", "--stack", stack)
+
+    assert result.code == 0, result.out
+    assert status_of(result.out, "Stack outputs") == "✓"
+    assert [status_of(result.out, name) for name in CHECKS] == ["✓"] * len(CHECKS)
+
+
+def test_an_unknown_stack_is_named(tricloud: Callable[..., Any]) -> None:
+    result = tricloud("doctor", "--stack", "NoSuchTricloud")
+
+    assert result.code == 1
+    assert status_of(result.out, "Stack outputs") == "✗"
+    assert "stack 'NoSuchTricloud' not found" in line_of(result.out, "Stack outputs")
+
+
+def test_a_workload_identity_config_is_checked_for_shape_only(
+    tricloud: Callable[..., Any],
+    healthy: dict[str, str],
+    new_secret: Callable[[str], str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("VISION_API_ENDPOINT")
+    config = {
+        "type": "external_account",
+        "audience": "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/"
+        "providers/aws",
+        "subject_token_type": "urn:ietf:params:aws:token-type:aws4_request",
+        "token_url": "https://sts.googleapis.com/v1/token",
+        "credential_source": {"environment_id": "aws1"},
+    }
+    healthy["gcp"] = new_secret(json.dumps(config))
+
+    result = tricloud(*doctor_args(healthy))
+
+    assert result.code == 0, result.out
+    assert status_of(result.out, "GCP secret") == "✓"
+    assert status_of(result.out, "Cloud Vision") == "-"
+    assert "Workload Identity Federation" in line_of(result.out, "Cloud Vision")
