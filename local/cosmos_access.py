@@ -43,7 +43,7 @@ def cosmos_client(settings: CosmosSettings) -> CosmosClient:
         raise CommandError(describe_cosmos_error(error, settings)) from None
 
 
-def describe_cosmos_error(error: Exception, settings: CosmosSettings) -> str:
+def describe_cosmos_error(error: BaseException, settings: CosmosSettings) -> str:
     """Say in plain words what went wrong talking to Cosmos DB (never quoting the key)."""
     where = settings.endpoint
     if isinstance(error, CosmosHttpResponseError):
@@ -60,6 +60,6 @@ def describe_cosmos_error(error: Exception, settings: CosmosSettings) -> str:
     return f"Cosmos DB at {where} failed: {_first_line(error)}"
 
 
-def _first_line(error: Exception) -> str:
+def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__

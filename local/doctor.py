@@ -143,7 +143,8 @@ def resolve_targets(args: argparse.Namespace) -> tuple[Targets, list[Check]]:
                 )
             )
     site = args.site or outputs.get(stack_outputs.SITE_URL)
-    api = args.api or (f"{site.rstrip('/')}/api" if site else None)
+    api = args.api or (None if args.site else outputs.get(stack_outputs.API_URL))
+    api = api or (f"{site.rstrip('/')}/api" if site else None)
     return (
         Targets(
             site_url=site,

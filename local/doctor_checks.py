@@ -11,6 +11,7 @@ import json
 import os
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -19,12 +20,11 @@ from typing import Any, TypeVar
 import requests
 from azure.core.exceptions import AzureError
 from google.api_core import exceptions as google_exceptions
-from google.api_core.client_options import ClientOptions
 from google.auth import exceptions as auth_exceptions
-from google.auth import load_credentials_from_dict
-from google.auth.credentials import AnonymousCredentials, Credentials
-from google.cloud import vision
 
+from lambdas.adapters.cosmos import ImageStore, StoreUnavailableError
+from lambdas.adapters.vision import VisionAnnotator, VisionUnavailableError
+from lambdas.config import VisionConfig
 from lambdas.credentials import CosmosSettings, CredentialsError
 from local.cli_support import CommandError
 from local.cosmos_access import cosmos_client, describe_cosmos_error
@@ -32,8 +32,8 @@ from local.cosmos_setup import policy_matches
 from local.secret_store import read_secret
 
 HTTP_TIMEOUT_SECONDS = 10
-VISION_TIMEOUT_SECONDS = 20
-_CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+#: Overall deadline of the Vision probe, retries of 429/503 and connection errors included.
+VISION_TIMEOUT_SECONDS = 10
 # A 1x1 red PNG: the smallest image Cloud Vision will analyse.
 _PROBE_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGM4IScHAAK2AQU0pnWqAAAAAElFTkSuQmCC"
@@ -117,50 +117,62 @@ def check_secret(
 
 
 def check_vision(credentials_info: dict[str, Any] | None) -> Check:
-    """Cloud Vision answers a tiny annotate call made with the GCP credentials.
+    """Cloud Vision answers a tiny annotate call, made by the analyze function's adapter.
 
     With ``VISION_API_ENDPOINT`` set (the offline stack) the call goes to that endpoint
     with anonymous credentials, as the analyze function does.
     """
     name = "Cloud Vision"
-    where = os.environ.get("VISION_API_ENDPOINT", "").strip() or "vision.googleapis.com"
-    try:
-        chosen = _vision_credentials(credentials_info)
-        if isinstance(chosen, str):
-            return Check(name, Status.SKIPPED, chosen)
-        answer = _annotate_probe(*chosen)
-    except (
-        auth_exceptions.GoogleAuthError,
-        ValueError,
-        google_exceptions.GoogleAPIError,
-        requests.RequestException,
-    ) as error:
-        detail, fix = _vision_problem(error)
-        return Check(name, Status.FAILED, f"{where}: {detail}", fix)
-    if answer.error.code:
+    endpoint = os.environ.get("VISION_API_ENDPOINT", "").strip() or None
+    where = endpoint or "vision.googleapis.com"
+    if endpoint is None and credentials_info is None:
+        return Check(name, Status.SKIPPED, "not checked: needs a well-formed GCP secret")
+    if endpoint is None and credentials_info and credentials_info["type"] == "external_account":
         return Check(
-            name, Status.FAILED, f"{where} could not analyse a test image: {answer.error.message}"
+            name,
+            Status.SKIPPED,
+            "not checked: a Workload Identity Federation config works only from the Lambda "
+            "role; upload a photo and look at its result instead",
         )
+    config = VisionConfig(
+        features=("IMAGE_PROPERTIES",),
+        max_results=1,
+        timeout_seconds=VISION_TIMEOUT_SECONDS,
+        secret_id=None,
+        api_endpoint=endpoint,
+    )
+    annotator = VisionAnnotator(config, load_info=lambda _refresh: credentials_info or {})
+    try:
+        (result,) = annotator.annotate([_PROBE_PNG])
+    except (VisionUnavailableError, ValueError) as error:
+        detail, fix = _vision_problem(error.__cause__ or error)
+        return Check(name, Status.FAILED, f"{where}: {detail}", fix)
+    if result.error:
+        return Check(name, Status.FAILED, f"{where} could not analyse a test image: {result.error}")
     return Check(name, Status.OK, f"{where} analysed a 1x1 test image")
 
 
 def check_cosmos(settings: CosmosSettings | None) -> Check:
-    """Cosmos DB accepts the key and the container exists with tricloud's indexing policy."""
+    """Cosmos DB accepts the key, the container is set up, and a point read works."""
     name = "Cosmos DB"
     if settings is None:
         return Check(name, Status.SKIPPED, "not checked: needs a well-formed Cosmos secret")
     where = f"{settings.database}/{settings.container} at {settings.endpoint}"
     try:
-        client = cosmos_client(settings)
         properties = (
-            client.get_database_client(settings.database)
+            cosmos_client(settings)
+            .get_database_client(settings.database)
             .get_container_client(settings.container)
             .read()
         )
+        # The same point read the detail function makes (a missing id is not an error).
+        store = ImageStore(lambda _refresh: settings, ca_bundle=_ca_bundle())
+        store.get(str(uuid.uuid4()))
     except CommandError as error:
         return Check(name, Status.FAILED, str(error), _cosmos_fix(str(error)))
-    except AzureError as error:
-        message = describe_cosmos_error(error, settings)
+    except (AzureError, StoreUnavailableError) as error:
+        cause = error.__cause__ if isinstance(error, StoreUnavailableError) else error
+        message = describe_cosmos_error(cause or error, settings)
         return Check(name, Status.FAILED, message, _cosmos_fix(message))
     if not policy_matches(properties.get("indexingPolicy", {})):
         return Check(
@@ -206,7 +218,7 @@ def _http_get(url: str) -> tuple[int, str, bytes]:
         ) from None
 
 
-def _vision_problem(error: Exception) -> tuple[str, str]:
+def _vision_problem(error: BaseException) -> tuple[str, str]:
     """What went wrong calling Vision, and what to do about it."""
     if isinstance(error, requests.RequestException):
         return "cannot connect", "check your network (or that `tricloud demo` is running)"
@@ -225,37 +237,9 @@ def _vision_problem(error: Exception) -> tuple[str, str]:
     return _first_line(error), "try again later; if it persists, check Google's status page"
 
 
-def _vision_credentials(info: dict[str, Any] | None) -> tuple[Credentials, str | None] | str:
-    """The credentials and endpoint to call Vision with, or why the check is skipped."""
-    endpoint = os.environ.get("VISION_API_ENDPOINT", "").strip()
-    if endpoint:
-        return AnonymousCredentials(), endpoint  # type: ignore[no-untyped-call]
-    if info is None:
-        return "not checked: needs a well-formed GCP secret"
-    if info.get("type") == "external_account":
-        return (
-            "not checked: a Workload Identity Federation config works only from the Lambda "
-            "role; upload a photo and look at its result instead"
-        )
-    credentials, _ = load_credentials_from_dict(  # type: ignore[no-untyped-call]
-        info, scopes=[_CLOUD_PLATFORM_SCOPE]
-    )
-    return credentials, None
-
-
-def _annotate_probe(credentials: Credentials, endpoint: str | None) -> Any:
-    options = ClientOptions(api_endpoint=endpoint) if endpoint else None
-    client = vision.ImageAnnotatorClient(
-        credentials=credentials, transport="rest", client_options=options
-    )
-    request = vision.AnnotateImageRequest(
-        image=vision.Image(content=_PROBE_PNG),
-        features=[vision.Feature(type_=vision.Feature.Type.IMAGE_PROPERTIES)],
-    )
-    response = client.batch_annotate_images(
-        requests=[request], retry=None, timeout=VISION_TIMEOUT_SECONDS
-    )
-    return response.responses[0]
+def _ca_bundle() -> str | None:
+    """COSMOS_CA_BUNDLE, the local server's CA (offline stack), when set."""
+    return os.environ.get("COSMOS_CA_BUNDLE", "").strip() or None
 
 
 def _cosmos_fix(message: str) -> str:
@@ -266,6 +250,6 @@ def _cosmos_fix(message: str) -> str:
     return "check the endpoint in the secret and the account's network settings"
 
 
-def _first_line(error: Exception) -> str:
+def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__

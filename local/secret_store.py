@@ -54,7 +54,10 @@ def read_secret(client: Any, secret_id: str) -> str:
         response = client.get_secret_value(SecretId=secret_id)
     except (ClientError, BotoCoreError) as error:
         if aws_error_code(error) == "ResourceNotFoundException":
-            raise CommandError(f"secret {secret_id!r} does not exist or has no value yet") from None
+            # Secrets Manager says "...can't find the specified secret value for staging
+            # label: AWSCURRENT" for a secret the stack created without a value.
+            missing = "has no value yet" if "staging label" in str(error) else "does not exist"
+            raise CommandError(f"secret {secret_id!r} {missing}") from None
         reason = describe_aws_error(error)
         raise CommandError(f"cannot read secret {secret_id!r}: {reason}") from None
     text = response.get("SecretString")

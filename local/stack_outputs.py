@@ -12,10 +12,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from local.cli_support import CommandError, aws_error_code, describe_aws_error
 
-# Output keys of the stack (stacks/, CfnOutput with a fixed id at stack level).
+# Output keys of the stack (stacks/tricloud_stack.py, CfnOutput at stack level).
 SITE_URL = "SiteUrl"
-GCP_SECRET = "GcpSecretArn"  # noqa: S105 (an output name, not a secret)
-COSMOS_SECRET = "CosmosSecretArn"  # noqa: S105 (an output name, not a secret)
+API_URL = "ApiUrl"
+GCP_SECRET = "GcpSecretName"  # noqa: S105 (an output name, not a secret)
+COSMOS_SECRET = "CosmosSecretName"  # noqa: S105 (an output name, not a secret)
 
 
 def read_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:

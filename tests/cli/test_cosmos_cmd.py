@@ -65,7 +65,7 @@ def test_init_finds_the_secret_through_the_stack_outputs(
     cosmos_secret: str,
     make_stack: Callable[[dict[str, str]], str],
 ) -> None:
-    stack = make_stack({"CosmosSecretArn": cosmos_secret})
+    stack = make_stack({"CosmosSecretName": cosmos_secret})
 
     result = tricloud("cosmos", "init", "--stack", stack)
 

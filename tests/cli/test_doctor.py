@@ -5,6 +5,7 @@ broken part when a server is stopped, answers errors, or a secret is malformed.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -125,13 +126,13 @@ def test_names_vision_when_its_server_is_stopped(
 def test_names_vision_when_it_answers_errors(
     tricloud: Callable[..., Any], healthy: dict[str, str], vision_env: VisionServer
 ) -> None:
-    vision_env.control.fail_next(1, status=503)
+    vision_env.control.fail_next(1, status=500)  # not retried, unlike 429 and 503
 
     result = tricloud(*doctor_args(healthy))
 
     assert result.code == 1
     assert status_of(result.out, "Cloud Vision") == "✗"
-    assert "503" in line_of(result.out, "Cloud Vision")
+    assert "500" in line_of(result.out, "Cloud Vision")
 
 
 def test_names_cosmos_when_its_server_is_stopped(
@@ -214,6 +215,21 @@ def test_a_secret_that_does_not_exist_is_named(
     assert "'tricloud/no-such-secret' does not exist" in line_of(result.out, "GCP secret")
 
 
+def test_a_secret_the_stack_created_without_a_value_is_named(
+    tricloud: Callable[..., Any], healthy: dict[str, str], secretsmanager: Any
+) -> None:
+    name = f"tricloud-cli-test/empty-{uuid.uuid4().hex}"
+    secretsmanager.create_secret(Name=name)  # what the stack deploys: no value at all
+    healthy["cosmos"] = name
+
+    result = tricloud(*doctor_args(healthy))
+
+    assert result.code == 1
+    report = line_of(result.out, "Cosmos secret")
+    assert "has no value yet" in report
+    assert "tricloud secrets set-cosmos" in report
+
+
 def test_a_missing_container_says_run_cosmos_init(
     tricloud: Callable[..., Any],
     healthy: dict[str, str],
@@ -256,8 +272,9 @@ def test_reads_everything_from_the_stack_outputs(
     stack = make_stack(
         {
             "SiteUrl": healthy["site"],
-            "GcpSecretArn": healthy["gcp"],
-            "CosmosSecretArn": healthy["cosmos"],
+            "ApiUrl": f"{healthy['site']}/api/",
+            "GcpSecretName": healthy["gcp"],
+            "CosmosSecretName": healthy["cosmos"],
         }
     )
 

@@ -75,7 +75,7 @@ def test_set_gcp_finds_the_secret_through_the_stack_outputs(
     gcp_key_file: Path,
 ) -> None:
     arn = new_secret()
-    stack = make_stack({"GcpSecretArn": arn})
+    stack = make_stack({"GcpSecretName": arn})
 
     result = tricloud("secrets", "set-gcp", "--key-file", str(gcp_key_file), "--stack", stack)
 
