@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 from PIL import ExifTags, Image, ImageOps
+
+from local.vision.label_groups import LABEL_GROUPS
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 MODEL_PATH = MODEL_DIR / "efficientnet_lite0.onnx"
@@ -29,19 +31,31 @@ PIXEL_MEAN = 127.0  # EfficientNet-Lite's normalisation: (x - 127) / 128
 PIXEL_SCALE = 128.0
 DEFAULT_MAX_RESULTS = 10  # Vision's default when maxResults is absent or 0
 MIN_SCORE = 0.01  # like Vision, leave out labels the model has next to no confidence in
+# A general label sums many classes (118 for "Dog"), so it gathers some probability even on a
+# photo of grass: report one only when the model finds it more likely than not.
+GROUP_MIN_SCORE = 0.5
 
 
 class ImageClassifier:
     """EfficientNet-Lite0 over ImageNet-1k, with readable, de-duplicated label names."""
 
-    def __init__(self, model_path: Path = MODEL_PATH, labels_path: Path = LABELS_PATH) -> None:
-        """Load the ONNX model and one display name per class index."""
+    def __init__(
+        self,
+        model_path: Path = MODEL_PATH,
+        labels_path: Path = LABELS_PATH,
+        groups: Mapping[str, Sequence[int]] = LABEL_GROUPS,
+    ) -> None:
+        """Load the ONNX model, one display name per class index and the general labels."""
         self._session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
         self._input_name = self._session.get_inputs()[0].name
         self._names = labels_path.read_text(encoding="utf-8").splitlines()
         classes = self._session.get_outputs()[0].shape[-1]
         if len(self._names) != classes:
             raise ValueError(f"{labels_path} has {len(self._names)} names for {classes} classes")
+        self._groups = {name: np.array(members, dtype=np.intp) for name, members in groups.items()}
+        for name, members in self._groups.items():
+            if name in self._names or not all(0 <= index < classes for index in members):
+                raise ValueError(f"label group {name!r} clashes with a class or has a bad index")
 
     def classify(
         self,
@@ -52,13 +66,20 @@ class ImageClassifier:
         """Return up to ``max_results`` ``(label, score)`` pairs, best first, scores in 0..1.
 
         Classes that share a display name (ImageNet has two "Missile" classes, for instance) are
-        merged into one label whose score is the sum of theirs. Labels scoring below
-        ``min_score`` are left out. ``max_results`` below 1 means Vision's default, 10.
+        merged into one label whose score is the sum of theirs; general labels ("Cat", see
+        :mod:`local.vision.label_groups`) score the sum of their classes and are given only from
+        ``GROUP_MIN_SCORE`` up. Labels scoring below ``min_score`` are left out.
+        ``max_results`` below 1 means Vision's default, 10.
         """
         (logits,) = self._session.run(None, {self._input_name: preprocess(image)})
+        probabilities = softmax(logits[0])
         scores: defaultdict[str, float] = defaultdict(float)
-        for name, probability in zip(self._names, softmax(logits[0]), strict=True):
+        for name, probability in zip(self._names, probabilities, strict=True):
             scores[name] += float(probability)
+        for name, members in self._groups.items():
+            group_score = float(probabilities[members].sum())
+            if group_score >= GROUP_MIN_SCORE:
+                scores[name] = group_score
         limit = max_results if max_results >= 1 else DEFAULT_MAX_RESULTS
         ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:limit]
         return [(name, min(score, 1.0)) for name, score in ranked if score >= min_score]

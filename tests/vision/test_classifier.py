@@ -20,6 +20,7 @@ from local.vision.classifier import (
     make_labeller,
     preprocess,
 )
+from local.vision.label_groups import LABEL_GROUPS
 
 EXIF_ORIENTATION = 0x0112
 ROTATE_90_CW_TO_DISPLAY = 6
@@ -87,9 +88,47 @@ def test_labels_under_the_minimum_score_are_left_out(classifier: ImageClassifier
 def test_label_names_are_readable_not_wordnet_ids() -> None:
     lines = LABELS_PATH.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1000
-    assert all(line and line == line.strip() and line[0].isupper() for line in lines)
+    # Capitalised like Vision's labels, except names such as "iPod".
+    assert all(line and line == line.strip() and line[:2] != line[:2].lower() for line in lines)
     assert not [line for line in lines if re.fullmatch(r"n\d{8}", line)]
-    assert {"Egyptian cat", "Tiger cat", "Tabby cat", "Espresso"} <= set(lines)
+    assert {"Egyptian cat", "Tiger cat", "Tabby cat", "Espresso", "iPod"} <= set(lines)
+
+
+def test_a_general_label_scores_the_sum_of_its_classes(classifier: ImageClassifier) -> None:
+    labels = dict(classifier.classify(photo("chelsea"), 2000, min_score=0.0))
+    cats = ["Tabby cat", "Tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"]
+    assert next(iter(labels)) == "Cat"
+    assert labels["Cat"] == pytest.approx(sum(labels[name] for name in cats), abs=1e-6)
+
+
+def test_a_general_label_needs_more_than_half_the_probability(
+    classifier: ImageClassifier,
+) -> None:
+    # On a photo of grass the 118 dog classes together get about 0.3: no "Dog" label.
+    labels = dict(classifier.classify(photo("grass"), 2000, min_score=0.0))
+    assert "Dog" not in labels
+    assert labels["Golden Retriever"] > 0
+
+
+def test_general_labels_name_clear_groups_of_real_classes() -> None:
+    lines = LABELS_PATH.read_text(encoding="utf-8").splitlines()
+    for group, members in LABEL_GROUPS.items():
+        assert group not in lines
+        assert len(set(members)) == len(members)
+        assert all(0 <= index < len(lines) for index in members)
+    assert all(lines[index].endswith(" cat") for index in LABEL_GROUPS["Cat"])
+    assert set(LABEL_GROUPS["Snake"]) <= set(LABEL_GROUPS["Reptile"])
+    assert set(LABEL_GROUPS["Butterfly"]) <= set(LABEL_GROUPS["Insect"])
+    assert [lines[index] for index in LABEL_GROUPS["Dog"][:: len(LABEL_GROUPS["Dog"]) - 1]] == [
+        "Chihuahua",
+        "Mexican hairless dog (xoloitzcuintli)",
+    ]
+    assert all("butterfly" in lines[index] for index in LABEL_GROUPS["Butterfly"])
+
+
+def test_a_general_label_that_clashes_with_a_class_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="'Espresso' clashes"):
+        ImageClassifier(groups={"Espresso": [967]})
 
 
 @pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "P", "CMYK", "I;16"])

@@ -50,10 +50,12 @@ NUM_CLASSES = 1000
 
 # The curated name of a few classes reads badly as a label: replace it.
 NAME_OVERRIDES = {
+    262: "Brussels Griffon",  # curated: "brussels griffon"
     282: "tiger cat",  # curated: "a cat having a striped coat"
     285: "Egyptian cat",  # curated: "Egyptian Mau" (WordNet's name, as Vision would say it)
     638: "leotard",  # curated: "tights for gymnastics, a one-piece leotard, or a sport jersey"
     639: "one-piece swimsuit",  # curated: "one-piece bathing suit"
+    661: "Ford Model T",  # curated: "ford model t"
 }
 
 
@@ -61,9 +63,12 @@ def display_name(index: int, curated: str) -> str:
     """Return a Vision-like label for one class: its first alternative, first letter capitalised.
 
     ``"cardboard box / carton"`` becomes ``"Cardboard box"``; a clarifying parenthesis such as
-    ``"kite (bird of prey)"`` is kept; proper names keep their capitals (``"Egyptian Mau"``).
+    ``"kite (bird of prey)"`` is kept; proper names keep their capitals (``"Golden Retriever"``),
+    and so does a name like ``"iPod"``.
     """
     name = NAME_OVERRIDES.get(index, curated).split(" / ")[0].strip()
+    if name[1:2].isupper():
+        return name
     return name[:1].upper() + name[1:]
 
 
