@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,14 +42,16 @@ class PresignedPost:
 def make_s3_client() -> Any:
     """An S3 client that signs with SigV4 and addresses buckets virtual-host style.
 
-    The region comes from ``AWS_REGION`` (set by Lambda), so URLs name the regional endpoint
+    The region comes from ``AWS_REGION`` (set by Lambda; botocore itself only reads
+    ``AWS_DEFAULT_REGION``), so URLs name the regional endpoint
     (``<bucket>.s3.<region>.amazonaws.com``) and the browser's CORS request is never redirected
     from the global endpoint. ``AWS_ENDPOINT_URL`` (offline stack) is honoured by boto3 itself;
     for an IP-address endpoint such as ``http://127.0.0.1:PORT`` botocore uses path style,
     because a bucket cannot be a sub-domain of an IP address.
     """
     config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
-    return boto3.client("s3", config=config)
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
+    return boto3.client("s3", region_name=region, config=config)
 
 
 class Storage:

@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import google.auth
 import requests
 from google.api_core import exceptions as gexc
 from google.api_core.client_options import ClientOptions
 from google.api_core.retry import Retry, if_exception_type
+from google.auth import aws, identity_pool
 from google.auth.credentials import AnonymousCredentials, Credentials
 from google.auth.exceptions import GoogleAuthError
 from google.cloud import vision
@@ -63,9 +63,17 @@ def credentials_from_info(info: dict[str, Any]) -> Credentials:
         factory = service_account.Credentials.from_service_account_info
         creds: Credentials = factory(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
         return creds
-    # external_account (Workload Identity Federation, e.g. from AWS): no long-lived key.
-    load = google.auth.load_credentials_from_dict
-    creds, _project = load(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
+    # external_account (Workload Identity Federation): no long-lived key. Use the loader of
+    # the expected source type rather than google.auth's generic loader, which accepts any
+    # type (e.g. running an executable) and is deprecated for configs from outside.
+    source = info.get("credential_source") or {}
+    if str(source.get("environment_id", "")).startswith("aws"):
+        from_info = aws.Credentials.from_info
+    elif "file" in source or "url" in source:
+        from_info = identity_pool.Credentials.from_info
+    else:
+        raise ValueError("external_account credential_source must be AWS, a file or a URL")
+    creds = from_info(info, scopes=SCOPES)  # type: ignore[no-untyped-call]
     return creds
 
 

@@ -1,0 +1,212 @@
+"""The analyze flow over in-memory stand-ins: what is stored, what is retried, what is skipped.
+
+The same flows run against the real local servers in tests/integration/test_analyze.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from skimage import data as skdata
+
+from lambdas.adapters.storage import ObjectMissingError, ObjectTooLargeError
+from lambdas.adapters.vision import ImageResult, VisionUnavailableError
+from lambdas.config import ImageLimits
+from lambdas.services.analysis import Analyzer, Upload, parse_uploads
+
+from . import images
+from .events import s3_notification, sqs_event
+
+BUCKET = "uploads-bucket"
+LIMITS = ImageLimits(max_bytes=10 * 1024 * 1024, max_pixels=40_000_000)
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def image_id(n: int) -> str:
+    return f"00000000-0000-4000-8000-{n:012d}"
+
+
+def upload(n: int, ext: str = "jpg", message: str | None = None) -> Upload:
+    return Upload(message or f"m{n}", image_id(n), f"uploads/{image_id(n)}.{ext}", 1)
+
+
+class Reader:
+    bucket = BUCKET
+
+    def __init__(self, objects: dict[str, Any]) -> None:
+        self.objects = objects
+
+    def read(self, key: str, max_bytes: int) -> tuple[bytes, str | None]:
+        value = self.objects.get(key)
+        if value is None:
+            raise ObjectMissingError(key)
+        if isinstance(value, Exception):
+            raise value
+        data: bytes = value
+        return data, "image/jpeg"
+
+
+class Vision:
+    def __init__(self, outcome: Exception | None = None) -> None:
+        self.calls: list[int] = []
+        self.outcome = outcome
+        self.per_image: dict[bytes, ImageResult] = {}
+
+    def annotate(self, batch: Sequence[bytes]) -> list[ImageResult]:
+        self.calls.append(len(batch))
+        if self.outcome is not None:
+            raise self.outcome
+        labels = {"label_annotations": [{"description": "Cat", "score": 0.9}]}
+        return [self.per_image.get(data, ImageResult(annotation=labels)) for data in batch]
+
+
+class Writer:
+    def __init__(self, fail_ids: set[str] | None = None) -> None:
+        self.documents: dict[str, dict[str, Any]] = {}
+        self.fail_ids = fail_ids or set()
+
+    def upsert(self, document: dict[str, Any]) -> None:
+        if document["id"] in self.fail_ids:
+            raise ConnectionError("cosmos is down")
+        self.documents[document["id"]] = document
+
+
+def run(uploads: list[Upload], objects: dict[str, Any], vision: Vision, writer: Writer) -> set[str]:
+    analyzer = Analyzer(Reader(objects), lambda: vision, lambda: writer, LIMITS, clock=lambda: NOW)
+    return analyzer.run(uploads).retry_message_ids
+
+
+def test_good_images_are_done_in_one_vision_call() -> None:
+    uploads = [upload(n) for n in range(3)]
+    objects = {u.key: images.chelsea_jpeg() for u in uploads}
+    vision, writer = Vision(), Writer()
+    assert run(uploads, objects, vision, writer) == set()
+    assert vision.calls == [3]
+    assert {d["status"] for d in writer.documents.values()} == {"done"}
+    assert writer.documents[image_id(0)]["label_names"] == ["cat"]
+    assert writer.documents[image_id(0)]["width"] == 451
+
+
+def test_batches_larger_than_16_make_one_call_per_16() -> None:
+    uploads = [upload(n) for n in range(20)]
+    vision = Vision()
+    run(uploads, {u.key: images.chelsea_jpeg() for u in uploads}, vision, Writer())
+    assert vision.calls == [16, 4]
+
+
+def test_poison_files_fail_alone_and_are_not_retried() -> None:
+    uploads = [upload(1), upload(2), upload(3), upload(4)]
+    objects = {
+        uploads[0].key: images.chelsea_jpeg(),
+        uploads[1].key: images.text_file(),
+        uploads[2].key: images.png_declaring(50_000, 50_000),
+        uploads[3].key: ObjectTooLargeError(11 * 1024 * 1024),
+    }
+    vision, writer = Vision(), Writer()
+    assert run(uploads, objects, vision, writer) == set()
+    assert vision.calls == [1]
+    statuses = {k: d["status"] for k, d in writer.documents.items()}
+    assert statuses == {
+        image_id(1): "done",
+        image_id(2): "failed",
+        image_id(3): "failed",
+        image_id(4): "failed",
+    }
+    assert "larger than the limit" in writer.documents[image_id(4)]["error"]
+    assert writer.documents[image_id(4)]["size"] == 11 * 1024 * 1024
+
+
+def test_vision_outage_retries_exactly_the_messages_sent_to_vision() -> None:
+    uploads = [upload(1), upload(2), upload(3)]
+    objects = {
+        uploads[0].key: images.chelsea_jpeg(),
+        uploads[1].key: images.gif(),
+        uploads[2].key: images.coffee_png(),
+    }
+    writer = Writer()
+    retry = run(uploads, objects, Vision(VisionUnavailableError("503")), writer)
+    assert retry == {"m1", "m3"}
+    assert list(writer.documents) == [image_id(2)]  # the GIF's failure is final
+
+
+def test_per_image_errors_fail_or_retry_only_that_image() -> None:
+    uploads = [upload(1), upload(2), upload(3)]
+    # Small images reach Vision byte for byte, so the stand-in recognises them.
+    coffee = skdata.coffee()  # type: ignore[no-untyped-call]
+    permanent = images.encode(coffee[:64, :64], "PNG")
+    transient = images.encode(coffee[64:128, :64], "WEBP")
+    objects = {uploads[0].key: images.chelsea_jpeg(), uploads[1].key: permanent}
+    objects[uploads[2].key] = transient
+    vision, writer = Vision(), Writer()
+    vision.per_image[permanent] = ImageResult(error="Bad image data.", transient=False)
+    vision.per_image[transient] = ImageResult(error="Internal error.", transient=True)
+    assert run(uploads, objects, vision, writer) == {"m3"}
+    assert writer.documents[image_id(1)]["status"] == "done"
+    failed = writer.documents[image_id(2)]
+    assert failed["status"] == "failed"
+    assert failed["error"] == "Vision could not analyze this image: Bad image data."
+    assert image_id(3) not in writer.documents
+
+
+def test_store_outage_retries_those_messages() -> None:
+    uploads = [upload(1), upload(2)]
+    objects = {u.key: images.chelsea_jpeg() for u in uploads}
+    writer = Writer(fail_ids={image_id(2)})
+    assert run(uploads, objects, Vision(), writer) == {"m2"}
+    assert list(writer.documents) == [image_id(1)]
+
+
+def test_unreadable_object_is_retried_and_missing_object_skipped() -> None:
+    uploads = [upload(1), upload(2)]
+    objects: dict[str, Any] = {uploads[0].key: ConnectionError("s3 timeout")}
+    writer = Writer()
+    assert run(uploads, objects, Vision(), writer) == {"m1"}
+    assert writer.documents == {}
+
+
+def test_duplicates_in_one_batch_are_analyzed_once() -> None:
+    uploads = [upload(1, message="a"), upload(1, message="b")]
+    vision, writer = Vision(), Writer()
+    assert run(uploads, {uploads[0].key: images.chelsea_jpeg()}, vision, writer) == set()
+    assert vision.calls == [1]
+    assert len(writer.documents) == 1
+
+
+def test_only_invalid_files_never_build_a_vision_client() -> None:
+    def no_vision() -> Vision:
+        raise AssertionError("Vision was not needed")
+
+    analyzer = Analyzer(Reader({upload(1).key: b""}), no_vision, Writer, LIMITS, clock=lambda: NOW)
+    assert analyzer.run([upload(1)]).failed == 1
+
+
+class TestParseUploads:
+    def test_reads_s3_notifications(self) -> None:
+        key = f"uploads/{image_id(1)}.png"
+        event = sqs_event([s3_notification(BUCKET, key, 42)], message_ids=["m1"])
+        uploads, dropped = parse_uploads(event, BUCKET)
+        assert uploads == [Upload("m1", image_id(1), key, 42)]
+        assert dropped == []
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": BUCKET}),
+            s3_notification(BUCKET, "other/file.jpg", 1),
+            s3_notification(BUCKET, "uploads/not-a-uuid.jpg", 1),
+            s3_notification("someone-elses-bucket", f"uploads/{image_id(1)}.jpg", 1),
+            s3_notification(BUCKET, f"uploads/{image_id(1)}.jpg", 1, "ObjectRemoved:Delete"),
+            json.dumps({"Records": [{"eventName": "ObjectCreated:Put"}]}),
+        ],
+        ids=["test-event", "prefix", "not-uuid", "bucket", "removed", "no-s3"],
+    )
+    def test_skips_what_is_not_an_upload(self, body: str) -> None:
+        assert parse_uploads(sqs_event([body]), BUCKET) == ([], [])
+
+    def test_drops_messages_that_are_not_json(self) -> None:
+        event = sqs_event(["not json", "[1, 2]"], message_ids=["x", "y"])
+        assert parse_uploads(event, BUCKET) == ([], ["x", "y"])

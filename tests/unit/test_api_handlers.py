@@ -1,0 +1,150 @@
+"""The API functions driven with API Gateway REST proxy events: routes, answers, error shapes.
+
+Everything here is answered before any network call (validation, routing, pre-signing), so
+no server is needed; the integration tests cover the paths that reach S3 and Cosmos DB.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from lambdas.handlers import detail, list_images, presign
+
+from .events import FakeLambdaContext, api_event
+
+
+@pytest.fixture(autouse=True)
+def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name, value in {
+        "UPLOAD_BUCKET": "tricloud-uploads",
+        "AWS_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "example-secret",
+        "COSMOS_SECRET_ID": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cosmos",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    presign._storage.cache_clear()
+    yield
+    presign._storage.cache_clear()
+
+
+def call(
+    module: Any, method: str, path: str, **kwargs: Any
+) -> tuple[int, Any, dict[str, list[str]]]:
+    """Status, decoded JSON body and (multi-value) headers of the proxy response."""
+    response = module.handler(api_event(method, path, **kwargs), FakeLambdaContext())
+    return response["statusCode"], json.loads(response["body"]), response["multiValueHeaders"]
+
+
+def assert_error(body: Any, code: str | None = None) -> None:
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message"}
+    assert body["error"]["message"]
+    if code is not None:
+        assert body["error"]["code"] == code
+
+
+def test_health() -> None:
+    assert call(presign, "GET", "/api/health")[:2] == (200, {"status": "ok"})
+
+
+def test_upload_answers_201_with_a_presigned_post() -> None:
+    status, body, headers = call(
+        presign, "POST", "/api/uploads", body=json.dumps({"content_type": "image/webp", "size": 5})
+    )
+    assert status == 201
+    assert headers["Content-Type"] == ["application/json"]
+    assert headers["Cache-Control"] == ["no-store"]
+    assert set(body) == {"id", "upload", "expires_in"}
+    assert body["expires_in"] == 300
+    assert body["upload"]["url"] == "https://tricloud-uploads.s3.eu-west-1.amazonaws.com/"
+    fields = body["upload"]["fields"]
+    assert fields["key"] == f"uploads/{body['id']}.webp"
+    assert fields["Content-Type"] == "image/webp"
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    assert ["content-length-range", 1, 10 * 1024 * 1024] in policy["conditions"]
+
+
+def test_upload_accepts_a_base64_encoded_body() -> None:
+    body = json.dumps({"content_type": "image/jpeg", "size": 100})
+    status, _, _ = call(presign, "POST", "/api/uploads", body=body, base64_body=True)
+    assert status == 201
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (None, "invalid_json"),
+        ("", "invalid_json"),
+        ("{not json", "invalid_json"),
+        ('{"content_type": "image/jpeg", "size": 1', "invalid_json"),
+        ("[]", "bad_request"),
+        ("{}", "bad_request"),
+        ('{"content_type": "image/jpeg"}', "bad_request"),
+        ('{"size": 10}', "bad_request"),
+        ('{"content_type": "text/html", "size": 10}', "bad_request"),
+        ('{"content_type": ["image/jpeg"], "size": 10}', "bad_request"),
+        ('{"content_type": "image/jpeg", "size": "10"}', "bad_request"),
+        ('{"content_type": "image/jpeg", "size": 0}', "bad_request"),
+        ('{"content_type": "image/jpeg", "size": -5}', "bad_request"),
+        ('{"content_type": "image/jpeg", "size": 10737418240}', "bad_request"),
+    ],
+)
+def test_bad_upload_requests_are_400(body: str | None, code: str) -> None:
+    status, answer, _ = call(presign, "POST", "/api/uploads", body=body)
+    assert status == 400
+    assert_error(answer, code)
+
+
+def test_invalid_base64_body_is_400() -> None:
+    event = api_event("POST", "/api/uploads", body="%%%not-base64%%%")
+    event["isBase64Encoded"] = True
+    response = presign.handler(event, FakeLambdaContext())
+    assert response["statusCode"] == 400
+    assert_error(json.loads(response["body"]), "invalid_json")
+
+
+@pytest.mark.parametrize(
+    ("module", "method", "path"),
+    [
+        (presign, "GET", "/api/nothing-here"),
+        (presign, "GET", "/api/uploads"),
+        (presign, "DELETE", "/api/health"),
+        (list_images, "POST", "/api/images"),
+        (detail, "GET", "/api/images/a/b"),
+    ],
+)
+def test_unknown_routes_are_json_404(module: Any, method: str, path: str) -> None:
+    status, body, _ = call(module, method, path)
+    assert status == 404
+    assert_error(body, "not_found")
+
+
+@pytest.mark.parametrize(
+    "image_id",
+    [
+        "abc",
+        "123",
+        "8a0e6c8e3a534b529c1e0d2c1f6b1a10",
+        "{8a0e6c8e-3a53-4b52-9c1e-0d2c1f6b1a10}",
+        "8a0e6c8e-3a53-4b52-9c1e-0d2c1f6b1a10x",
+        "' OR 1=1 --",
+    ],
+)
+def test_detail_rejects_ids_that_are_not_uuids(image_id: str) -> None:
+    status, body, _ = call(detail, "GET", f"/api/images/{image_id}")
+    assert status == 400
+    assert_error(body, "invalid_id")
+
+
+@pytest.mark.parametrize("limit", ["0", "101", "abc", "-1", ""])
+def test_list_rejects_bad_limits(limit: str) -> None:
+    status, body, _ = call(list_images, "GET", "/api/images", query={"limit": limit})
+    assert status == 400
+    assert_error(body, "bad_request")
