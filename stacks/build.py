@@ -1,0 +1,64 @@
+"""Builds tricloud's stacks into an app: the main stack, plus a us-east-1 certificate stack
+when a custom domain is served from another region."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import aws_cdk as cdk
+
+from stacks.certificate import CertificateStack
+from stacks.config import ConfigError, TricloudConfig
+from stacks.nag import acknowledge_findings
+from stacks.tricloud_stack import WEB_DIR, TricloudStack
+
+CERTIFICATE_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class Stacks:
+    """The stacks of one app."""
+
+    main: TricloudStack
+    certificate: CertificateStack | None
+
+
+def build(
+    app: cdk.App,
+    config: TricloudConfig,
+    environ: Mapping[str, str],
+    web_dir: Path = WEB_DIR,
+) -> Stacks:
+    """Add tricloud's stacks to `app`; `environ` supplies CDK_DEFAULT_ACCOUNT/REGION."""
+    account = config.account or environ.get("CDK_DEFAULT_ACCOUNT")
+    region = config.region or environ.get("CDK_DEFAULT_REGION")
+    env = cdk.Environment(account=account, region=region)
+    certificate_stack = None
+    if config.domain and region is None:
+        raise ConfigError(
+            "a custom domain needs a known region: set context region (or AWS_REGION)"
+        )
+    if config.domain and region != CERTIFICATE_REGION:
+        certificate_stack = CertificateStack(
+            app,
+            f"{config.stack_name}Certificate",
+            domain=config.domain,
+            env=cdk.Environment(account=account, region=CERTIFICATE_REGION),
+            description="tricloud: CloudFront certificate for the custom domain (us-east-1)",
+        )
+    main = TricloudStack(
+        app,
+        config.stack_name,
+        config=config,
+        certificate=certificate_stack.certificate if certificate_stack else None,
+        web_dir=web_dir,
+        env=env,
+        cross_region_references=certificate_stack is not None,
+        description="tricloud: photo upload, Google Cloud Vision labels, Cosmos DB results",
+    )
+    acknowledge_findings(main)
+    if certificate_stack:
+        acknowledge_findings(certificate_stack)
+    return Stacks(main=main, certificate=certificate_stack)

@@ -1,0 +1,161 @@
+"""Lambda packaging without Docker: pip installs aarch64 wheels next to a copy of `lambdas/`.
+
+Each function gets its own asset: the wheels its `lambdas/requirements/<function>.txt` pins
+(for the Lambda runtime's Python on Linux arm64) plus the `lambdas` package. The asset hash is
+computed from exactly those inputs, so `cdk synth` bundles a function only when they change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_lambda as lambda_
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LAMBDAS_DIR = REPO_ROOT / "lambdas"
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+PYTHON_VERSION = "3.14"
+# Both tags: manylinux2014 covers most wheels; some projects (pillow) publish aarch64 wheels
+# only as manylinux_2_28, which the Lambda runtime (Amazon Linux 2023, glibc 2.34) supports.
+# Never manylinux_2_28 alone: pip then silently resolves to ancient google-cloud-vision.
+PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
+# Provided by the Lambda runtime; installed only as transitive dependencies (aws-xray-sdk).
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+# Bump when the bundling steps change, so old assets are not reused.
+BUNDLER_VERSION = "1"
+_DIST_INFO_CRUFT = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
+
+
+class BundlingError(RuntimeError):
+    """pip could not build a function's bundle."""
+
+
+def _source_files(lambdas_dir: Path) -> list[Path]:
+    """The files of the `lambdas` package that go into every bundle, sorted."""
+    return sorted(
+        path
+        for path in lambdas_dir.rglob("*")
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and path.suffix != ".pyc"
+        and path.relative_to(lambdas_dir).parts[0] != "requirements"
+    )
+
+
+def asset_hash(requirements: Path, lambdas_dir: Path = LAMBDAS_DIR) -> str:
+    """Hash of every input of a bundle: bundler settings, requirements and source files."""
+    digest = hashlib.sha256()
+    for setting in (BUNDLER_VERSION, PYTHON_VERSION, *PLATFORMS, *RUNTIME_PROVIDED):
+        digest.update(setting.encode() + b"\0")
+    digest.update(requirements.read_bytes() + b"\0")
+    for path in _source_files(lambdas_dir):
+        digest.update(path.relative_to(lambdas_dir).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def pip_install(requirements: Path, target: Path) -> None:
+    """Install the pinned wheels for Lambda's Python on arm64 into `target`, or raise."""
+    platform_args = [arg for platform in PLATFORMS for arg in ("--platform", platform)]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-input",
+        *platform_args,
+        "--only-binary=:all:",
+        "--python-version",
+        PYTHON_VERSION,
+        "--implementation",
+        "cp",
+        "--no-compile",
+        "--target",
+        str(target),
+        "--requirement",
+        str(requirements),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        errors = [line for line in result.stderr.splitlines() if "is ignored" not in line]
+        raise BundlingError(
+            f"pip could not install {requirements.name} for Python {PYTHON_VERSION} on "
+            f"{'/'.join(PLATFORMS)} (exit {result.returncode}):\n" + "\n".join(errors[-20:])
+        )
+
+
+def strip(target: Path) -> None:
+    """Remove what Lambda never uses: runtime-provided SDKs, scripts, caches, package tests."""
+    for name in RUNTIME_PROVIDED:
+        shutil.rmtree(target / name, ignore_errors=True)
+        for dist_info in target.glob(f"{name}-*.dist-info"):
+            shutil.rmtree(dist_info)
+    shutil.rmtree(target / "bin", ignore_errors=True)
+    for cache in list(target.rglob("__pycache__")):
+        shutil.rmtree(cache)
+    # Test suites shipped inside packages (e.g. certifi/tests); only directly under a package.
+    for tests in list(target.glob("*/tests")):
+        if (tests.parent / "__init__.py").exists():
+            shutil.rmtree(tests)
+    # Keep METADATA and entry points (importlib.metadata needs them), drop install bookkeeping.
+    for dist_info in target.glob("*.dist-info"):
+        for name in _DIST_INFO_CRUFT:
+            (dist_info / name).unlink(missing_ok=True)
+
+
+def copy_sources(lambdas_dir: Path, target: Path) -> None:
+    """Copy the `lambdas` package (without its requirements) to `target/lambdas`."""
+    for path in _source_files(lambdas_dir):
+        destination = target / "lambdas" / path.relative_to(lambdas_dir)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, destination)
+
+
+def bundle(requirements: Path, target: Path, lambdas_dir: Path = LAMBDAS_DIR) -> None:
+    """Build one function's bundle in `target`: wheels, stripped, plus the sources."""
+    pip_install(requirements, target)
+    strip(target)
+    copy_sources(lambdas_dir, target)
+
+
+@jsii.implements(cdk.ILocalBundling)
+class LocalPipBundling:
+    """CDK local bundling hook: bundles on this machine, never falls back to Docker."""
+
+    def __init__(self, requirements: Path, lambdas_dir: Path) -> None:
+        self._requirements = requirements
+        self._lambdas_dir = lambdas_dir
+
+    def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **options: Any) -> bool:
+        """Bundle into `output_dir`; raising (not returning False) keeps Docker out of it.
+
+        The keyword-only `image` makes jsii pass the BundlingOptions as keywords (unused).
+        """
+        bundle(self._requirements, Path(output_dir), self._lambdas_dir)
+        return True
+
+
+def function_code(function: str, lambdas_dir: Path = LAMBDAS_DIR) -> lambda_.Code:
+    """The asset of one function, bundled locally and hashed from its inputs."""
+    requirements = lambdas_dir / "requirements" / f"{function}.txt"
+    if not requirements.is_file():
+        raise BundlingError(f"no requirements file for function {function!r}: {requirements}")
+    return lambda_.Code.from_asset(
+        str(lambdas_dir),
+        asset_hash=asset_hash(requirements, lambdas_dir),
+        asset_hash_type=cdk.AssetHashType.CUSTOM,
+        bundling=cdk.BundlingOptions(
+            # Required by the API, never pulled: local bundling either succeeds or raises.
+            image=RUNTIME.bundling_image,
+            local=LocalPipBundling(requirements, lambdas_dir),
+        ),
+    )

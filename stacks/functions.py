@@ -1,0 +1,192 @@
+"""The four Lambda functions, each with its own role granting only what it uses.
+
+arm64 on the newest Python runtime the CDK offers; code bundled locally (stacks.bundling).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from stacks.bundling import LAMBDAS_DIR, RUNTIME, function_code
+from stacks.config import TricloudConfig
+
+UPLOAD_PREFIX = "uploads/"
+# CloudWatch Logs retention periods by day count (the keys are config.LOG_RETENTION_DAYS).
+_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+}
+
+
+def log_retention(days: int) -> logs.RetentionDays:
+    """The CloudWatch Logs retention for a validated day count."""
+    return _RETENTION[days]
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """Size and purpose of one function."""
+
+    name: str
+    description: str
+    memory_mb: int
+    timeout: Duration
+
+
+# Memory also buys CPU on Lambda; the sizes follow what each function does.
+PRESIGN = FunctionSpec(
+    "presign",
+    "POST /api/uploads (pre-signed POST) and GET /api/health",
+    256,  # signs a policy locally: small, but cold imports of Powertools + boto3 need CPU
+    Duration.seconds(10),
+)
+LIST_IMAGES = FunctionSpec(
+    "list_images",
+    "GET /api/images: one Cosmos DB query page",
+    512,  # azure-cosmos import and TLS handshake dominate the cold start
+    Duration.seconds(15),
+)
+DETAIL = FunctionSpec(
+    "detail",
+    "GET /api/images/{id}: one Cosmos DB read plus a pre-signed GET URL",
+    512,
+    Duration.seconds(15),
+)
+ANALYZE = FunctionSpec(
+    "analyze",
+    "SQS batch of uploads: validate, one Vision batch call, upsert results to Cosmos DB",
+    1536,  # up to 16 images of 10 MiB decoded by Pillow in one invocation
+    Duration.seconds(120),  # Vision batch (20 s timeout, retried) plus Cosmos upserts
+)
+
+
+class Functions(Construct):
+    """presign, analyze, list_images and detail, with least-privilege roles."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: TricloudConfig,
+        upload_bucket_name: str,
+        gcp_secret: secretsmanager.ISecret,
+        cosmos_secret: secretsmanager.ISecret,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._config = config
+        uploads_arn = f"arn:{Aws.PARTITION}:s3:::{upload_bucket_name}/{UPLOAD_PREFIX}*"
+        common = {
+            "POWERTOOLS_SERVICE_NAME": "tricloud",
+            "POWERTOOLS_LOG_LEVEL": config.log_level,
+            "POWERTOOLS_METRICS_NAMESPACE": "Tricloud",
+        }
+        cosmos = {"COSMOS_SECRET_ID": cosmos_secret.secret_arn}
+
+        self.presign = self._function(
+            PRESIGN,
+            {
+                **common,
+                "UPLOAD_BUCKET": upload_bucket_name,
+                "MAX_UPLOAD_BYTES": str(config.max_upload_bytes),
+                "UPLOAD_URL_TTL_SECONDS": str(config.upload_url_ttl_seconds),
+            },
+        )
+        self.presign.add_to_role_policy(_allow("s3:PutObject", uploads_arn))
+
+        self.analyze = self._function(
+            ANALYZE,
+            {
+                **common,
+                **cosmos,
+                "UPLOAD_BUCKET": upload_bucket_name,
+                "MAX_UPLOAD_BYTES": str(config.max_upload_bytes),
+                "MAX_IMAGE_PIXELS": str(config.max_image_pixels),
+                "GCP_SECRET_ID": gcp_secret.secret_arn,
+                "VISION_FEATURES": ",".join(config.vision_features),
+                "VISION_MAX_RESULTS": str(config.vision_max_results),
+                "VISION_TIMEOUT_SECONDS": str(config.vision_timeout_seconds),
+            },
+        )
+        self.analyze.add_to_role_policy(_allow("s3:GetObject", uploads_arn))
+        gcp_secret.grant_read(self.analyze)
+        cosmos_secret.grant_read(self.analyze)
+
+        self.list_images = self._function(LIST_IMAGES, {**common, **cosmos})
+        cosmos_secret.grant_read(self.list_images)
+
+        self.detail = self._function(
+            DETAIL,
+            {
+                **common,
+                **cosmos,
+                "UPLOAD_BUCKET": upload_bucket_name,
+                "IMAGE_URL_TTL_SECONDS": str(config.image_url_ttl_seconds),
+            },
+        )
+        self.detail.add_to_role_policy(_allow("s3:GetObject", uploads_arn))
+        cosmos_secret.grant_read(self.detail)
+
+    @property
+    def all(self) -> tuple[lambda_.Function, ...]:
+        """Every function, in a stable order."""
+        return (self.presign, self.analyze, self.list_images, self.detail)
+
+    def _function(self, spec: FunctionSpec, environment: dict[str, str]) -> lambda_.Function:
+        """One function with its own log group and a role that may write only there."""
+        construct_id = "".join(part.capitalize() for part in spec.name.split("_"))
+        log_group = logs.LogGroup(
+            self,
+            f"{construct_id}Logs",
+            retention=log_retention(self._config.log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        role = iam.Role(
+            self,
+            f"{construct_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"tricloud {spec.name} function",
+        )
+        log_group.grant(role, "logs:CreateLogStream", "logs:PutLogEvents")
+        return lambda_.Function(
+            self,
+            construct_id,
+            description=f"tricloud: {spec.description}",
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            code=function_code(spec.name, LAMBDAS_DIR),
+            handler=f"lambdas.handlers.{spec.name}.handler",
+            memory_size=spec.memory_mb,
+            timeout=spec.timeout,
+            role=role,
+            log_group=log_group,
+            tracing=lambda_.Tracing.ACTIVE,
+            environment=environment,
+        )
+
+
+def _allow(action: str, resource: str) -> iam.PolicyStatement:
+    """One Allow statement for one action on one resource."""
+    return iam.PolicyStatement(actions=[action], resources=[resource])

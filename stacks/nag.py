@@ -1,0 +1,186 @@
+"""Every cdk-nag AwsSolutions acknowledgement of the project, each with its reason.
+
+cdk-nag 3 matches each finding exactly (`RuleId[finding]`), so wildcard findings name the
+resource they are about. Two groups: decisions of this design, and the helper functions the
+CDK itself adds (bucket deployment, bucket notifications, cross-region references).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, Stack, Token, Validations
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import IConstruct
+
+from stacks.tricloud_stack import TricloudStack
+
+XRAY = (
+    "AwsSolutions-IAM5[Resource::*]",
+    "X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support "
+    "resource-level permissions, so CDK grants them on * (only these two actions).",
+)
+CDK_HELPER_PREFIXES = (
+    "Custom::CDKBucketDeployment",
+    "BucketNotificationsHandler",
+    "Custom::CrossRegionExportWriterCustomResourceProvider",
+    "Custom::CrossRegionExportReaderCustomResourceProvider",
+)
+
+
+def _ack(scope: IConstruct, *findings: tuple[str, str]) -> None:
+    """Acknowledge (finding id, reason) pairs on `scope` and everything below it."""
+    Validations.of(scope).acknowledge(
+        *(Acknowledgment(id=finding, reason=reason) for finding, reason in findings)
+    )
+
+
+def acknowledge_findings(stack: Stack) -> None:
+    """Acknowledge the reviewed findings of one of tricloud's stacks."""
+    if isinstance(stack, TricloudStack):
+        _acknowledge_design(stack)
+    _acknowledge_cdk_helpers(stack)
+
+
+def _acknowledge_design(stack: TricloudStack) -> None:
+    """Findings that follow from what tricloud is: an anonymous, public photo demo."""
+    for secret in (stack.secrets.gcp, stack.secrets.cosmos):
+        if isinstance(secret, secretsmanager.Secret):
+            _ack(
+                secret,
+                (
+                    "AwsSolutions-SMG4",
+                    "Holds third-party credentials (a GCP key or federation config, a Cosmos DB "
+                    "key) that Secrets Manager cannot rotate; they are rotated at their issuer "
+                    "and re-stored with `tricloud secrets`.",
+                ),
+            )
+
+    uploads = (
+        f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::"
+        f"{stack.stack_name.lower()}-uploads-<AWS::AccountId>-<AWS::Region>/uploads/*]",
+        "Object-level permission on the uploads/ prefix only: image keys are generated per "
+        "upload, so they cannot be listed in advance; the action is a single one "
+        "(s3:PutObject for presign, s3:GetObject for analyze and detail).",
+    )
+    functions = stack.functions
+    for function in functions.all:
+        findings = [XRAY]
+        if function is not functions.list_images:
+            findings.append(uploads)
+        assert function.role is not None
+        _ack(function.role, *findings)
+
+    api = stack.api
+    _ack(
+        api,
+        (
+            "AwsSolutions-APIG4",
+            "Public, anonymous app by design (like the original): nobody signs in. Abuse is "
+            "bounded by stage throttling, request validation and pre-signed uploads limited "
+            "in type, size and lifetime.",
+        ),
+        (
+            "AwsSolutions-COG4",
+            "No user accounts by design (see APIG4), so no Cognito user pool authorizer.",
+        ),
+        (
+            "AwsSolutions-APIG3",
+            "No WAF web ACL: the API is throttled per stage and reached through CloudFront; a "
+            "web ACL costs a fixed monthly fee this demo does not justify. Add one for production.",
+        ),
+        (
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonAPIGatewayPushToCloudWatchLogs]",
+            "The account-level API Gateway logging role needs exactly this AWS-managed policy "
+            "(AWS's documented setup); without it access and execution logs cannot be written.",
+        ),
+    )
+
+    distribution = stack.site.distribution
+    _ack(
+        distribution,
+        (
+            "AwsSolutions-CFR1",
+            "The app is meant to be reachable worldwide; there is no legal or business reason "
+            "for a geo restriction.",
+        ),
+        (
+            "AwsSolutions-CFR2",
+            "No WAF web ACL (see APIG3): static files and a throttled API; enable for production.",
+        ),
+    )
+    if stack.config.domain is None:
+        _ack(
+            distribution,
+            (
+                "AwsSolutions-CFR4",
+                "Without a custom domain CloudFront serves its default *.cloudfront.net "
+                "certificate, whose security policy is fixed at TLSv1 and cannot be changed; "
+                "with a custom domain the distribution uses TLSv1.2_2021.",
+            ),
+        )
+
+
+def _acknowledge_cdk_helpers(stack: Stack) -> None:
+    """Findings on the Lambda-backed helpers CDK adds; their code and policies are CDK's."""
+    basic_role = (
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AWSLambdaBasicExecutionRole]",
+        "CDK's own deployment-time helper function; AWSLambdaBasicExecutionRole only lets it "
+        "write its logs.",
+    )
+    runtime = (
+        "AwsSolutions-L1",
+        "CDK's own deployment-time helper; its runtime is chosen and updated by aws-cdk-lib.",
+    )
+    wildcard_resource = (
+        "AwsSolutions-IAM5[Resource::*]",
+        "CDK's helper needs account-wide calls that have no resource-level permissions "
+        "(e.g. cloudfront:CreateInvalidation via the distribution, ssm:GetParameters for "
+        "cross-region references, s3:PutBucketNotification).",
+    )
+    for child in stack.node.children:
+        if child.node.id.startswith(CDK_HELPER_PREFIXES):
+            _ack(child, basic_role, runtime, wildcard_resource)
+    if isinstance(stack, TricloudStack):
+        _acknowledge_site_deployment(stack)
+
+
+def _acknowledge_site_deployment(stack: TricloudStack) -> None:
+    """The BucketDeployment copies web/ from the CDK asset bucket into the site bucket."""
+    deployment = next(
+        (c for c in stack.node.children if c.node.id.startswith(CDK_HELPER_PREFIXES[0])), None
+    )
+    if deployment is None:
+        return
+    site_bucket = stack.site.bucket.node.default_child
+    assert isinstance(site_bucket, s3.CfnBucket)
+    reason = (
+        "CDK's BucketDeployment grant: read the web/ asset from the CDK asset bucket and "
+        "replace the site bucket's objects (it syncs and prunes, so it lists and deletes)."
+    )
+    findings = [
+        "Action::s3:GetBucket*",
+        "Action::s3:GetObject*",
+        "Action::s3:List*",
+        "Action::s3:Abort*",
+        "Action::s3:DeleteObject*",
+        f"Resource::<{stack.get_logical_id(site_bucket)}.Arn>/*",
+        f"Resource::{_asset_bucket_arn(stack)}/*",
+    ]
+    _ack(deployment, *((f"AwsSolutions-IAM5[{finding}]", reason) for finding in findings))
+
+
+def _asset_bucket_arn(stack: Stack) -> str:
+    """The CDK asset bucket's ARN as cdk-nag renders it (pseudo parameters in <>)."""
+    region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
+    account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
+    if Token.is_unresolved(stack.region):
+        partition = "<AWS::Partition>"
+    elif stack.region.startswith("cn-"):
+        partition = "aws-cn"
+    elif stack.region.startswith("us-gov-"):
+        partition = "aws-us-gov"
+    else:
+        partition = "aws"
+    return f"arn:{partition}:s3:::cdk-hnb659fds-assets-{account}-{region}"

@@ -1,0 +1,120 @@
+"""The main stack: composes the constructs, one per logical unit, and exports the outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.api import Api
+from stacks.bundling import REPO_ROOT
+from stacks.certificate import site_certificate
+from stacks.config import TricloudConfig
+from stacks.functions import Functions
+from stacks.monitoring import Monitoring
+from stacks.secrets import Secrets
+from stacks.site import Site
+from stacks.uploads import Uploads, upload_bucket_name, upload_origin
+
+WEB_DIR = REPO_ROOT / "web"
+ACCESS_LOG_DAYS = 90
+
+
+class TricloudStack(Stack):
+    """Site, API, functions, upload pipeline, secrets and monitoring of tricloud."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: TricloudConfig,
+        certificate: acm.ICertificate | None = None,
+        web_dir: Path = WEB_DIR,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.config = config
+        if config.domain and certificate is None:
+            # Same region as CloudFront's certificates: no separate certificate stack needed.
+            certificate = site_certificate(self, config.domain)
+
+        bucket_name = upload_bucket_name(config.stack_name)
+        access_logs = self._access_logs_bucket()
+        self.secrets = Secrets(
+            self,
+            "Secrets",
+            gcp_secret_arn=config.gcp_secret_arn,
+            cosmos_secret_arn=config.cosmos_secret_arn,
+        )
+        self.functions = Functions(
+            self,
+            "Functions",
+            config=config,
+            upload_bucket_name=bucket_name,
+            gcp_secret=self.secrets.gcp,
+            cosmos_secret=self.secrets.cosmos,
+        )
+        self.api = Api(self, "Api", config=config, functions=self.functions)
+        self.site = Site(
+            self,
+            "Site",
+            api=self.api.api,
+            upload_origin=upload_origin(bucket_name),
+            web_dir=web_dir,
+            access_logs=access_logs,
+            domain=config.domain,
+            certificate=certificate,
+        )
+        self.uploads = Uploads(
+            self,
+            "Uploads",
+            config=config,
+            bucket_name=bucket_name,
+            site_origins=self.site.origins,
+            analyze=self.functions.analyze,
+            access_logs=access_logs,
+        )
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            api=self.api.api,
+            functions=self.functions.all,
+            analyze=self.functions.analyze,
+            queue=self.uploads.queue,
+            dead_letters=self.uploads.dead_letters,
+            alarm_email=config.alarm_email,
+        )
+        self._outputs()
+
+    def _access_logs_bucket(self) -> s3.Bucket:
+        """Where S3 server access logs and CloudFront standard logs go."""
+        return s3.Bucket(
+            self,
+            "AccessLogs",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            # CloudFront standard logging writes with the log-delivery ACL.
+            object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(ACCESS_LOG_DAYS))],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+    def _outputs(self) -> None:
+        """What a person needs after `cdk deploy`."""
+        outputs = {
+            "SiteUrl": (self.site.url, "Open this in a browser"),
+            "ApiUrl": (f"{self.site.url}/api/", "The API, through CloudFront"),
+            "SiteBucketName": (self.site.bucket.bucket_name, "Static site bucket"),
+            "UploadBucketName": (self.uploads.bucket.bucket_name, "Uploaded images"),
+            "GcpSecretName": (self.secrets.gcp.secret_name, "Put the GCP credentials JSON here"),
+            "CosmosSecretName": (self.secrets.cosmos.secret_name, "Put the Cosmos connection here"),
+            "DeadLetterQueueUrl": (self.uploads.dead_letters.queue_url, "Uploads that failed"),
+        }
+        for name, (value, description) in outputs.items():
+            CfnOutput(self, name, value=value, description=description)
