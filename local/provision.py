@@ -2,8 +2,8 @@
 
 On moto: the upload bucket (CORS for the site origin, S3 → SQS notification for
 ``uploads/``), the analyze queue with a redrive policy to its dead-letter queue, and the
-two Secrets Manager secrets (GCP credentials JSON, Cosmos settings JSON). On
-cosmosdb-server: the database and container.
+two Secrets Manager secrets (GCP credentials JSON, Cosmos settings JSON). The Cosmos
+database and container come from :func:`local.cosmos_setup.ensure_container`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from azure.cosmos import CosmosClient, PartitionKey
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -97,7 +96,7 @@ def cosmos_secret_json(endpoint: str, key: str) -> str:
 def provision_aws(
     endpoint: str,
     *,
-    site_origin: str,
+    site_origins: list[str],
     cosmos_secret: str,
     prefix: str = "tricloud",
     visibility_timeout_seconds: int = 30,
@@ -117,7 +116,7 @@ def provision_aws(
     )["QueueUrl"]
     queue_arn = _queue_arn(sqs, queue_url)
     bucket = f"{prefix}-uploads-{secrets.token_hex(4)}"
-    _create_upload_bucket(moto_client("s3", endpoint), bucket, site_origin, queue_arn)
+    _create_upload_bucket(moto_client("s3", endpoint), bucket, site_origins, queue_arn)
     _allow_bucket_to_send(sqs, queue_url, queue_arn, bucket)
     manager = moto_client("secretsmanager", endpoint)
     gcp_arn = manager.create_secret(
@@ -127,26 +126,20 @@ def provision_aws(
     return AwsResources(bucket, queue_url, queue_arn, dlq_url, dlq_arn, gcp_arn, cosmos_arn)
 
 
-def ensure_cosmos_container(client: CosmosClient) -> None:
-    """Create the database and the container (partition key ``/id``) when missing."""
-    database = client.create_database_if_not_exists(COSMOS_DATABASE)
-    database.create_container_if_not_exists(COSMOS_CONTAINER, PartitionKey(path="/id"))
-
-
 def _queue_arn(sqs: Any, queue_url: str) -> str:
     attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
     arn: str = attributes["Attributes"]["QueueArn"]
     return arn
 
 
-def _create_upload_bucket(s3: Any, bucket: str, site_origin: str, queue_arn: str) -> None:
+def _create_upload_bucket(s3: Any, bucket: str, site_origins: list[str], queue_arn: str) -> None:
     s3.create_bucket(Bucket=bucket)
     s3.put_bucket_cors(
         Bucket=bucket,
         CORSConfiguration={
             "CORSRules": [
                 {
-                    "AllowedOrigins": [site_origin],
+                    "AllowedOrigins": site_origins,
                     "AllowedMethods": ["POST", "GET", "HEAD"],
                     "AllowedHeaders": ["*"],
                     "ExposeHeaders": ["ETag"],

@@ -40,7 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True, help="port on 127.0.0.1")
     parser.add_argument("--labeller", help="module:factory returning a labeller (optional)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # Our own messages at INFO; libraries (azure-core logs every header at INFO) at WARNING.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    LOG.setLevel(logging.INFO)
     labeller = load_labeller(args.labeller) if args.labeller else None
     server = VisionHTTPServer(("127.0.0.1", args.port), labeller, args.labeller)
     signal.signal(signal.SIGTERM, _stop)

@@ -1,0 +1,206 @@
+"""``tricloud demo``: the whole app offline on 127.0.0.1, in the foreground.
+
+Starts moto (S3, SQS, Secrets Manager), cosmosdb-server and the local Vision server,
+creates the bucket, queues, secrets and Cosmos container as the CDK stack does in AWS,
+then the analyze worker and the dev server. It prints ``tricloud is running at URL`` only
+when every server is up and ``/api/health`` answers; Ctrl-C or SIGTERM stops everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any, Protocol
+
+from local.cosmos_setup import ensure_container
+from local.lambda_env import lambda_environment
+from local.provision import COSMOS_CONTAINER, COSMOS_DATABASE, cosmos_secret_json, provision_aws
+from local.servers import ServerStartError, start_cosmos, start_moto, start_vision
+from local.servers.functions import start_devserver, start_worker
+from local.servers.process import ManagedProcess, port_is_open
+
+DEFAULT_PORT = 8000
+_WATCH_SECONDS = 0.5
+
+HELP = """\
+Run tricloud offline: the page and API on http://127.0.0.1:PORT, with moto (S3, SQS,
+Secrets Manager), cosmosdb-server and a local Vision server behind it, all on 127.0.0.1.
+Stops cleanly on Ctrl-C or SIGTERM.
+
+Data lives for the run only: moto and cosmosdb-server keep everything in memory, so
+uploads and results are gone after a restart even with --data; --data keeps the server
+logs and the run's TLS certificate in DIR (default: a temporary folder, removed on exit).
+"""
+
+
+class _Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+@dataclass
+class _Running:
+    """What has been started so far, stopped in reverse order."""
+
+    items: list[_Stoppable] = field(default_factory=list)
+    watched: list[ManagedProcess] = field(default_factory=list)
+
+    def add(self, item: _Stoppable, process: ManagedProcess) -> None:
+        self.items.append(item)
+        self.watched.append(process)
+
+    def stop_all(self) -> None:
+        for item in reversed(self.items):
+            item.stop()
+        self.items.clear()
+        self.watched.clear()
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``demo`` sub-command."""
+    parser = subparsers.add_parser(
+        "demo",
+        help="run the whole app offline on 127.0.0.1",
+        description=HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PORT", DEFAULT_PORT)),
+        help="port of the page and API (default: $PORT or %(default)s)",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="keep server logs and the TLS certificate here (the data itself is in memory)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the stack, print the URL, wait for a signal; returns the exit code."""
+    started_at = time.monotonic()
+    port: int = args.port
+    if port_is_open(port):
+        print(f"tricloud demo: port {port} is already in use; try --port", file=sys.stderr)
+        return 1
+    run_dir = args.data.resolve() if args.data else Path(tempfile.mkdtemp(prefix="tricloud-"))
+    log_dir = run_dir / "logs"
+    running = _Running()
+    previous = _install_signal_handlers()
+    try:
+        _start(running, run_dir, log_dir, port)
+        elapsed = time.monotonic() - started_at
+        print(f"tricloud is running at http://127.0.0.1:{port}", flush=True)
+        print(
+            f"(started in {elapsed:.1f} s; logs in {log_dir}; Ctrl-C to stop)",
+            file=sys.stderr,
+            flush=True,
+        )
+        return _watch(running)
+    except ServerStartError as error:
+        print(f"tricloud demo: {error}", file=sys.stderr)
+        print("tricloud demo: stopping the servers that did start.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # SIGINT, or SIGTERM through _raise_stop
+        print("tricloud demo: stopping.", file=sys.stderr)
+        return 0
+    finally:
+        # A second signal while stopping must not interrupt the clean-up.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        running.stop_all()
+        _restore_signal_handlers(previous)
+        if args.data is None:
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _start(running: _Running, run_dir: Path, log_dir: Path, port: int) -> None:
+    """Start everything in order; what started is in ``running`` even when this raises."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures: list[Future[Any]] = [
+            pool.submit(start_moto, log_dir),
+            pool.submit(start_cosmos, run_dir, log_dir),
+            pool.submit(start_vision, log_dir),
+        ]
+        try:
+            _wait_all(futures)
+        finally:
+            for future in futures:
+                if future.done() and future.exception() is None:
+                    server = future.result()
+                    running.add(server, server.process)
+    moto, cosmos, vision = (future.result() for future in futures)
+    ensure_container(cosmos.client(), COSMOS_DATABASE, COSMOS_CONTAINER)
+    site = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+    resources = provision_aws(
+        moto.endpoint,
+        site_origins=site,
+        cosmos_secret=cosmos_secret_json(cosmos.endpoint, cosmos.key),
+    )
+    env = {
+        **os.environ,
+        **lambda_environment(
+            aws_endpoint=moto.endpoint,
+            resources=resources,
+            vision_endpoint=vision.endpoint,
+            cosmos_ca_bundle=cosmos.ca_bundle,
+        ),
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+    worker = start_worker(env, resources.queue_url, log_dir)
+    running.add(worker, worker)
+    devserver = start_devserver(env, port, log_dir)
+    running.add(devserver, devserver)
+
+
+def _wait_all(futures: list[Future[Any]]) -> None:
+    """Wait for every start; re-raise the first failure once all have finished."""
+    errors = [future.exception() for future in futures]
+    for error in errors:
+        if error is not None:
+            raise error
+
+
+def _watch(running: _Running) -> int:
+    """Block until a signal (exit 0) or until a server dies (exit 1, naming it)."""
+    while True:
+        for process in running.watched:
+            if not process.is_running():
+                print(
+                    f"tricloud demo: {process.name} stopped unexpectedly.\n{process.log_tail()}",
+                    file=sys.stderr,
+                )
+                return 1
+        time.sleep(_WATCH_SECONDS)
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+_Handler = Callable[[int, FrameType | None], Any] | int | None
+
+
+def _install_signal_handlers() -> dict[int, _Handler]:
+    previous: dict[int, _Handler] = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.getsignal(sig)
+        signal.signal(sig, _raise_stop)
+    return previous
+
+
+def _restore_signal_handlers(previous: dict[int, _Handler]) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)

@@ -1,0 +1,195 @@
+"""The dev HTTP server: serves ``web/`` and turns ``/api/*`` into API Gateway proxy events.
+
+As ``sam local start-api`` does: each ``/api`` request becomes the event API Gateway's
+Lambda proxy integration sends, the function's handler runs in this process (one warm
+"container" per function, see :mod:`local.lambda_runtime`), and its proxy response becomes
+the HTTP answer. Everything else is a static file from ``web/``.
+
+``python -m local.devserver --port N`` with the handler environment already set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import mimetypes
+import signal
+import sys
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from local.apigateway import HttpResponse, gateway_error, http_response, match_route, proxy_event
+from local.lambda_runtime import FunctionHost
+
+LOG = logging.getLogger("local.devserver")
+WEB_ROOT = Path(__file__).resolve().parents[1] / "web"
+#: The API functions and their entry points (DESIGN.md).
+API_FUNCTIONS: dict[str, str] = {
+    "presign": "lambdas.handlers.presign:handler",
+    "list_images": "lambdas.handlers.list_images:handler",
+    "detail": "lambdas.handlers.detail:handler",
+}
+#: API Gateway's payload limit for a request body.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+_STATIC_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-cache"))
+
+
+class DevServer(ThreadingHTTPServer):
+    """A threading HTTP server carrying the web root and the function hosts."""
+
+    daemon_threads = True
+
+    def __init__(
+        self, address: tuple[str, int], functions: Mapping[str, FunctionHost], web_root: Path
+    ) -> None:
+        super().__init__(address, DevRequestHandler)
+        self.functions = dict(functions)
+        self.web_root = web_root.resolve()
+
+
+class DevRequestHandler(BaseHTTPRequestHandler):
+    """Answers one request: ``/api/*`` through a handler, anything else from ``web/``."""
+
+    server: DevServer
+    protocol_version = "HTTP/1.1"
+    server_version = "tricloud-devserver/1"
+
+    def do_GET(self) -> None:
+        """API or static file."""
+        self._dispatch(static=True)
+
+    def do_HEAD(self) -> None:
+        """API or static file, without the body."""
+        self._dispatch(static=True)
+
+    def do_POST(self) -> None:
+        """API only."""
+        self._dispatch(static=False)
+
+    def do_PUT(self) -> None:
+        """API only (no route uses it: 403 like API Gateway)."""
+        self._dispatch(static=False)
+
+    def do_DELETE(self) -> None:
+        """API only (no route uses it: 403 like API Gateway)."""
+        self._dispatch(static=False)
+
+    def do_PATCH(self) -> None:
+        """API only (no route uses it: 403 like API Gateway)."""
+        self._dispatch(static=False)
+
+    def _dispatch(self, static: bool) -> None:
+        url = urlsplit(self.path)
+        path = unquote(url.path)
+        if path == "/api" or path.startswith("/api/"):
+            self._send(self._api(path, url.query))
+        elif static:
+            self._send(self._static(path))
+        else:
+            self._send(_plain(HTTPStatus.METHOD_NOT_ALLOWED, "Method not allowed."))
+
+    def _api(self, path: str, query: str) -> HttpResponse:
+        method = "GET" if self.command == "HEAD" else self.command
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            self.close_connection = True
+            return gateway_error(413, "request_rejected", "Request Too Long")
+        body = self.rfile.read(length) if length else b""
+        match = match_route(method, path)
+        if match is None:
+            return gateway_error(403, "request_rejected", "Missing Authentication Token")
+        event = proxy_event(
+            match,
+            method=method,
+            path=path,
+            query=query,
+            headers=self.headers,
+            body=body,
+            source_ip=self.client_address[0],
+        )
+        host = self.server.functions[match.route.function]
+        try:
+            result = host.invoke(event)
+        except Exception:
+            LOG.exception("%s raised (API Gateway answers 502)", host.function_name)
+            return gateway_error(502, "gateway_error", "Internal server error")
+        return http_response(result)
+
+    def _static(self, path: str) -> HttpResponse:
+        root = self.server.web_root
+        target = (root / path.lstrip("/")).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_relative_to(root) or not target.is_file():
+            return _plain(HTTPStatus.NOT_FOUND, "Not found.")
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type.endswith("javascript"):
+            content_type += "; charset=utf-8"
+        headers = [("Content-Type", content_type), *_STATIC_HEADERS]
+        return HttpResponse(200, headers, target.read_bytes())
+
+    def _send(self, response: HttpResponse) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            if name.lower() not in {"content-length", "connection", "transfer-encoding"}:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Log each request through ``logging``."""
+        LOG.info("%s %s", self.address_string(), format % args)
+
+
+def _plain(status: HTTPStatus, text: str) -> HttpResponse:
+    return HttpResponse(
+        status.value, [("Content-Type", "text/plain; charset=utf-8")], text.encode()
+    )
+
+
+def load_api_functions(entry_points: Mapping[str, str] = API_FUNCTIONS) -> dict[str, FunctionHost]:
+    """Import every API handler once (as a warm container would)."""
+    return {
+        name: FunctionHost.from_entry_point(name, entry) for name, entry in entry_points.items()
+    }
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve until SIGTERM/SIGINT; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m local.devserver", description=__doc__)
+    parser.add_argument("--port", type=int, required=True, help="port on 127.0.0.1")
+    parser.add_argument("--web-root", type=Path, default=WEB_ROOT, help="static files")
+    args = parser.parse_args(argv)
+    # Our own messages at INFO; libraries (azure-core logs every header at INFO) at WARNING.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    LOG.setLevel(logging.INFO)
+    signal.signal(signal.SIGTERM, _stop)
+    functions = load_api_functions()
+    try:
+        server = DevServer(("127.0.0.1", args.port), functions, args.web_root)
+    except OSError as error:
+        LOG.error("cannot listen on 127.0.0.1:%d: %s", args.port, error)
+        return 1
+    LOG.info("dev server on http://127.0.0.1:%d serving %s", args.port, args.web_root)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        LOG.info("stopping")
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
