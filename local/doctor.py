@@ -5,14 +5,15 @@ well-formed), Cloud Vision with the GCP secret (a tiny annotate call) and Cosmos
 the Cosmos secret. Each check prints one ✓/✗ line and, when it fails, what to do.
 The exit code is 0 only when nothing failed.
 
-Addresses come from the stack's CloudFormation outputs, or from the options (for the
-offline stack: ``--site http://127.0.0.1:8000`` plus the secret ids, with
-AWS_ENDPOINT_URL, VISION_API_ENDPOINT and COSMOS_CA_BUNDLE in the environment).
+Addresses come from the options, else the stack's CloudFormation outputs. For the offline
+stack: ``--site http://127.0.0.1:8000`` with the functions' environment (AWS_ENDPOINT_URL,
+VISION_API_ENDPOINT, COSMOS_CA_BUNDLE, GCP_SECRET_ID, COSMOS_SECRET_ID) exported.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,9 +66,16 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--site", metavar="URL", help="the site's address, e.g. https://...")
     parser.add_argument("--api", metavar="URL", help="the API's base address (default: SITE/api)")
-    parser.add_argument("--gcp-secret-id", metavar="ID", help="name or ARN of the GCP secret")
     parser.add_argument(
-        "--cosmos-secret-id", metavar="ID", help="name or ARN of the Cosmos DB secret"
+        "--gcp-secret-id",
+        metavar="ID",
+        help="name or ARN of the GCP secret (default: $GCP_SECRET_ID, else the stack's output)",
+    )
+    parser.add_argument(
+        "--cosmos-secret-id",
+        metavar="ID",
+        help="name or ARN of the Cosmos DB secret (default: $COSMOS_SECRET_ID, else the "
+        "stack's output)",
     )
     add_region_option(parser)
     parser.set_defaults(func=run)
@@ -124,12 +132,18 @@ def run_checks(args: argparse.Namespace) -> list[Check]:
 
 
 def resolve_targets(args: argparse.Namespace) -> tuple[Targets, list[Check]]:
-    """Fill what the options leave open from the stack outputs; report a failed lookup."""
+    """Fill what the options leave open from the environment and the stack outputs.
+
+    GCP_SECRET_ID and COSMOS_SECRET_ID are the functions' own variables, so the offline
+    stack's environment is enough to find its secrets. A failed stack lookup is reported
+    as a failed check.
+    """
+    gcp_secret = args.gcp_secret_id or os.environ.get("GCP_SECRET_ID") or None
+    cosmos_secret = args.cosmos_secret_id or os.environ.get("COSMOS_SECRET_ID") or None
     stack = args.stack or (None if args.site else DEFAULT_STACK)
     outputs: dict[str, str] = {}
     checks: list[Check] = []
-    needs_stack = not (args.site and args.gcp_secret_id and args.cosmos_secret_id)
-    if stack and needs_stack:
+    if stack and not (args.site and gcp_secret and cosmos_secret):
         try:
             outputs = stack_outputs.read_outputs(aws_client("cloudformation", args.region), stack)
             checks.append(Check("Stack outputs", Status.OK, f"read from stack {stack}"))
@@ -149,8 +163,8 @@ def resolve_targets(args: argparse.Namespace) -> tuple[Targets, list[Check]]:
         Targets(
             site_url=site,
             api_url=api,
-            gcp_secret_id=args.gcp_secret_id or outputs.get(stack_outputs.GCP_SECRET),
-            cosmos_secret_id=args.cosmos_secret_id or outputs.get(stack_outputs.COSMOS_SECRET),
+            gcp_secret_id=gcp_secret or outputs.get(stack_outputs.GCP_SECRET),
+            cosmos_secret_id=cosmos_secret or outputs.get(stack_outputs.COSMOS_SECRET),
         ),
         checks,
     )

@@ -36,11 +36,30 @@ class Result:
         """stdout and stderr together, for "nothing secret anywhere" assertions."""
         return self.out + self.err
 
+    def status(self, check: str) -> str:
+        """The ✓/✗/- mark of a check in the doctor's report."""
+        return self.line(check)[0]
+
+    def line(self, check: str) -> str:
+        """The doctor's report line of a check, with the advice line under it if any."""
+        lines = self.out.splitlines()
+        for index, line in enumerate(lines):
+            if line[2:].startswith(check):
+                advice = lines[index + 1] if index + 1 < len(lines) else ""
+                return line + ("\n" + advice if advice.startswith("  →") else "")
+        raise AssertionError(f"no line for {check!r} in:\n{self.out}")
+
 
 @pytest.fixture
 def cli_env(monkeypatch: pytest.MonkeyPatch, moto_server: str, cosmos_server: CosmosServer) -> None:
     """Point boto3 at moto and the Cosmos client at the local server's CA, as the demo does."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "VISION_API_ENDPOINT"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "VISION_API_ENDPOINT",
+        "GCP_SECRET_ID",
+        "COSMOS_SECRET_ID",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
     monkeypatch.setenv("AWS_REGION", REGION)

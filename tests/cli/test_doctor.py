@@ -22,24 +22,6 @@ pytestmark = pytest.mark.integration
 CHECKS = ("Web site", "API health", "GCP secret", "Cosmos secret", "Cloud Vision", "Cosmos DB")
 
 
-def status_of(output: str, name: str) -> str:
-    """The ✓/✗/- mark of check ``name`` in the doctor's report."""
-    for line in output.splitlines():
-        if line[2:].startswith(name):
-            return line[0]
-    raise AssertionError(f"no line for {name!r} in:\n{output}")
-
-
-def line_of(output: str, name: str) -> str:
-    """The report line of check ``name`` with the advice line under it, if any."""
-    lines = output.splitlines()
-    for index, line in enumerate(lines):
-        if line[2:].startswith(name):
-            advice = lines[index + 1] if index + 1 < len(lines) else ""
-            return line + ("\n" + advice if advice.startswith("  →") else "")
-    raise AssertionError(f"no line for {name!r} in:\n{output}")
-
-
 @pytest.fixture
 def vision_env(monkeypatch: pytest.MonkeyPatch, vision_server: VisionServer) -> VisionServer:
     """Send Vision calls to the local Vision server, as the offline stack does."""
@@ -93,7 +75,7 @@ def test_all_green_when_everything_works(
     result = tricloud(*doctor_args(healthy))
 
     assert result.code == 0, result.out
-    assert [status_of(result.out, name) for name in CHECKS] == ["✓"] * len(CHECKS)
+    assert [result.status(name) for name in CHECKS] == ["✓"] * len(CHECKS)
     assert "All 6 checks passed." in result.out
     assert "Stack outputs" not in result.out
     (probe,) = vision_env.control.requests()  # the annotate call really reached Vision
@@ -117,9 +99,9 @@ def test_names_vision_when_its_server_is_stopped(
     result = tricloud(*doctor_args(healthy))
 
     assert result.code == 1
-    assert status_of(result.out, "Cloud Vision") == "✗"
-    assert stopped.endpoint in line_of(result.out, "Cloud Vision")
-    assert [status_of(result.out, name) for name in CHECKS if name != "Cloud Vision"] == ["✓"] * 5
+    assert result.status("Cloud Vision") == "✗"
+    assert stopped.endpoint in result.line("Cloud Vision")
+    assert [result.status(name) for name in CHECKS if name != "Cloud Vision"] == ["✓"] * 5
     assert "1 of 6 checks failed." in result.out
 
 
@@ -131,8 +113,8 @@ def test_names_vision_when_it_answers_errors(
     result = tricloud(*doctor_args(healthy))
 
     assert result.code == 1
-    assert status_of(result.out, "Cloud Vision") == "✗"
-    assert "500" in line_of(result.out, "Cloud Vision")
+    assert result.status("Cloud Vision") == "✗"
+    assert "500" in result.line("Cloud Vision")
 
 
 def test_names_cosmos_when_its_server_is_stopped(
@@ -150,9 +132,9 @@ def test_names_cosmos_when_its_server_is_stopped(
     result = tricloud(*doctor_args(healthy))
 
     assert result.code == 1
-    assert status_of(result.out, "Cosmos secret") == "✓"
-    assert status_of(result.out, "Cosmos DB") == "✗"
-    assert f"cannot reach Cosmos DB at {stopped.endpoint}" in line_of(result.out, "Cosmos DB")
+    assert result.status("Cosmos secret") == "✓"
+    assert result.status("Cosmos DB") == "✗"
+    assert f"cannot reach Cosmos DB at {stopped.endpoint}" in result.line("Cosmos DB")
 
 
 def test_names_the_site_when_nothing_listens(
@@ -163,10 +145,10 @@ def test_names_the_site_when_nothing_listens(
     result = tricloud(*doctor_args(healthy))
 
     assert result.code == 1
-    assert status_of(result.out, "Web site") == "✗"
-    assert status_of(result.out, "API health") == "✗"
-    assert "cannot connect" in line_of(result.out, "Web site")
-    assert status_of(result.out, "Cosmos DB") == "✓"
+    assert result.status("Web site") == "✗"
+    assert result.status("API health") == "✗"
+    assert "cannot connect" in result.line("Web site")
+    assert result.status("Cosmos DB") == "✓"
 
 
 def test_a_malformed_cosmos_secret_is_named_and_its_check_skipped(
@@ -181,11 +163,11 @@ def test_a_malformed_cosmos_secret_is_named_and_its_check_skipped(
     result = tricloud(*doctor_args(healthy))
 
     assert result.code == 1
-    assert status_of(result.out, "Cosmos secret") == "✗"
-    report = line_of(result.out, "Cosmos secret")
+    assert result.status("Cosmos secret") == "✗"
+    report = result.line("Cosmos secret")
     assert "missing or empty field(s): database, container" in report
     assert "tricloud secrets set-cosmos" in report
-    assert status_of(result.out, "Cosmos DB") == "-"
+    assert result.status("Cosmos DB") == "-"
     assert "s3cr3t" not in result.out + result.err
 
 
@@ -199,8 +181,8 @@ def test_the_stacks_placeholder_gcp_secret_is_named(
     result = tricloud(*doctor_args(healthy))
 
     assert result.code == 1
-    assert status_of(result.out, "GCP secret") == "✗"
-    assert "tricloud secrets set-gcp" in line_of(result.out, "GCP secret")
+    assert result.status("GCP secret") == "✗"
+    assert "tricloud secrets set-gcp" in result.line("GCP secret")
     assert "generated-password" not in result.out
 
 
@@ -212,7 +194,7 @@ def test_a_secret_that_does_not_exist_is_named(
     result = tricloud(*doctor_args(healthy))
 
     assert result.code == 1
-    assert "'tricloud/no-such-secret' does not exist" in line_of(result.out, "GCP secret")
+    assert "'tricloud/no-such-secret' does not exist" in result.line("GCP secret")
 
 
 def test_a_secret_the_stack_created_without_a_value_is_named(
@@ -225,7 +207,7 @@ def test_a_secret_the_stack_created_without_a_value_is_named(
     result = tricloud(*doctor_args(healthy))
 
     assert result.code == 1
-    report = line_of(result.out, "Cosmos secret")
+    report = result.line("Cosmos secret")
     assert "has no value yet" in report
     assert "tricloud secrets set-cosmos" in report
 
@@ -241,8 +223,8 @@ def test_a_missing_container_says_run_cosmos_init(
     result = tricloud(*doctor_args(healthy))
 
     assert result.code == 1
-    assert status_of(result.out, "Cosmos DB") == "✗"
-    assert "tricloud cosmos init" in line_of(result.out, "Cosmos DB")
+    assert result.status("Cosmos DB") == "✗"
+    assert "tricloud cosmos init" in result.line("Cosmos DB")
 
 
 def test_a_container_with_another_indexing_policy_says_run_cosmos_init(
@@ -260,8 +242,8 @@ def test_a_container_with_another_indexing_policy_says_run_cosmos_init(
     result = tricloud(*doctor_args(healthy))
 
     assert result.code == 1
-    assert "indexing policy" in line_of(result.out, "Cosmos DB")
-    assert "tricloud cosmos init" in line_of(result.out, "Cosmos DB")
+    assert "indexing policy" in result.line("Cosmos DB")
+    assert "tricloud cosmos init" in result.line("Cosmos DB")
 
 
 def test_reads_everything_from_the_stack_outputs(
@@ -281,16 +263,16 @@ def test_reads_everything_from_the_stack_outputs(
     result = tricloud("doctor", "--stack", stack)
 
     assert result.code == 0, result.out
-    assert status_of(result.out, "Stack outputs") == "✓"
-    assert [status_of(result.out, name) for name in CHECKS] == ["✓"] * len(CHECKS)
+    assert result.status("Stack outputs") == "✓"
+    assert [result.status(name) for name in CHECKS] == ["✓"] * len(CHECKS)
 
 
 def test_an_unknown_stack_is_named(tricloud: Callable[..., Any]) -> None:
     result = tricloud("doctor", "--stack", "NoSuchTricloud")
 
     assert result.code == 1
-    assert status_of(result.out, "Stack outputs") == "✗"
-    assert "stack 'NoSuchTricloud' not found" in line_of(result.out, "Stack outputs")
+    assert result.status("Stack outputs") == "✗"
+    assert "stack 'NoSuchTricloud' not found" in result.line("Stack outputs")
 
 
 def test_a_workload_identity_config_is_checked_for_shape_only(
@@ -313,6 +295,6 @@ def test_a_workload_identity_config_is_checked_for_shape_only(
     result = tricloud(*doctor_args(healthy))
 
     assert result.code == 0, result.out
-    assert status_of(result.out, "GCP secret") == "✓"
-    assert status_of(result.out, "Cloud Vision") == "-"
-    assert "Workload Identity Federation" in line_of(result.out, "Cloud Vision")
+    assert result.status("GCP secret") == "✓"
+    assert result.status("Cloud Vision") == "-"
+    assert "Workload Identity Federation" in result.line("Cloud Vision")
