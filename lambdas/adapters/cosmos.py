@@ -27,6 +27,7 @@ __all__ = ["ImageStore", "InvalidContinuationError", "StoreUnavailableError"]
 LoadSettings = Callable[[bool], CosmosSettings]
 
 _AUTH_STATUS = (401, 403)
+CONTINUATION_TOKEN_LIMIT_KB = 2
 _CLIENT_OPTIONS: dict[str, Any] = {
     "connection_timeout": 5,  # seconds to connect
     "read_timeout": 15,  # seconds to wait for an answer
@@ -98,6 +99,8 @@ class ImageStore:
                 parameters=parameters,
                 enable_cross_partition_query=True,
                 max_item_count=limit,
+                # Keep tokens (and so the cursors in URLs) small, whatever the partitioning.
+                continuation_token_limit=CONTINUATION_TOKEN_LIMIT_KB,
             ).by_page(continuation)
             try:
                 items = list(next(pages))

@@ -17,6 +17,9 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_LABEL_LENGTH = 100
 _DIGITS = re.compile(r"^[0-9]{1,4}$")
+# What label names are made of (Vision's are words like "Small to medium-sized cats").
+# Anything else cannot match a label; rejecting it early gives the caller a clear answer.
+_LABEL = re.compile(r"[\w \-'&.,()/+]+")
 # The projection keeps list pages small: no objects, colors or safe_search.
 _SELECT = "SELECT c.id, c.image_fname, c.status, c._ts, c.labels FROM c"
 
@@ -62,6 +65,10 @@ def parse_list_request(params: Mapping[str, str] | None) -> ListRequest:
     label = (params.get("label") or "").strip().lower() or None
     if label is not None and len(label) > MAX_LABEL_LENGTH:
         raise BadRequestError(f"'label' must be at most {MAX_LABEL_LENGTH} characters.")
+    if label is not None and not _LABEL.fullmatch(label):
+        raise BadRequestError(
+            "'label' may contain only letters, digits, spaces and - ' & . , ( ) / +"
+        )
     cursor = params.get("cursor") or None
     return ListRequest(limit=limit, cursor=cursor, label=label)
 

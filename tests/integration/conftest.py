@@ -15,6 +15,7 @@ from unit.events import FakeLambdaContext, api_event, sqs_event
 
 from lambdas.handlers import analyze, detail, list_images, presign
 from local.provision import AwsResources, moto_client
+from local.servers import CosmosServer
 
 HANDLER_CACHES: tuple[Callable[..., Any], ...] = (
     presign._storage,
@@ -37,6 +38,20 @@ class Stack:
     env: dict[str, str]
     resources: AwsResources
     moto_endpoint: str
+    monkeypatch: pytest.MonkeyPatch
+
+    def set_env(self, **variables: str) -> None:
+        """Change handler environment variables, as a new deployment (cold containers) would."""
+        for name, value in variables.items():
+            self.monkeypatch.setenv(name, value)
+            self.env[name] = value
+        clear_handler_caches()
+
+    def create_secret(self, name: str, value: str) -> str:
+        """A new Secrets Manager secret on moto; its ARN."""
+        manager = moto_client("secretsmanager", self.moto_endpoint)
+        arn: str = manager.create_secret(Name=name, SecretString=value)["ARN"]
+        return arn
 
     def api(
         self, method: str, path: str, *, query: dict[str, str] | None = None, body: Any = None
@@ -103,6 +118,17 @@ class Stack:
         return [failure["itemIdentifier"] for failure in result["batchItemFailures"]]
 
 
+def count_documents(
+    cosmos: CosmosServer, query: str, parameters: list[dict[str, Any]] | None = None
+) -> int:
+    """The result of a ``SELECT VALUE COUNT(1)`` query on the images container."""
+    container = cosmos.client().get_database_client("tricloud").get_container_client("images")
+    rows: list[Any] = list(
+        container.query_items(query, parameters=parameters, enable_cross_partition_query=True)
+    )
+    return int(rows[0])
+
+
 def _api_module(path: str) -> Any:
     if path.startswith("/api/images/"):
         return detail
@@ -118,9 +144,12 @@ def _keys_in(body: str) -> list[str]:
 
 @pytest.fixture
 def stack(
-    lambda_env: dict[str, str], offline_resources: AwsResources, moto_server: str
+    lambda_env: dict[str, str],
+    offline_resources: AwsResources,
+    moto_server: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Stack]:
     """The handlers wired to the local servers, with fresh per-container state."""
     clear_handler_caches()
-    yield Stack(lambda_env, offline_resources, moto_server)
+    yield Stack(dict(lambda_env), offline_resources, moto_server, monkeypatch)
     clear_handler_caches()

@@ -35,6 +35,19 @@ def test_bad_limit(limit: str) -> None:
         parse_list_request({"limit": limit})
 
 
+@pytest.mark.parametrize(
+    "label", ["cat'; DROP TABLE c; --", "x OR 1=1", "<script>", 'say "cheese"', "a%00", "ca\nt"]
+)
+def test_label_with_characters_no_label_has(label: str) -> None:
+    with pytest.raises(BadRequestError, match="'label' may contain only"):
+        parse_list_request({"label": label})
+
+
+@pytest.mark.parametrize("label", ["Small to medium-sized cats", "Rock 'n' roll", "Café", "4x4"])
+def test_real_label_names_are_accepted(label: str) -> None:
+    assert parse_list_request({"label": label}).label == label.lower()
+
+
 def test_label_too_long() -> None:
     with pytest.raises(BadRequestError, match="'label'"):
         parse_list_request({"label": "x" * 101})

@@ -1,0 +1,213 @@
+"""The analyze function on real servers: redelivery, poison files, Vision and Cosmos outages."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from skimage import data as skdata
+from unit import images
+
+from local.provision import cosmos_secret_json
+from local.servers import CosmosServer, VisionServer, free_port
+
+from .conftest import Stack, count_documents
+
+pytestmark = pytest.mark.integration
+
+
+def upload_all(stack: Stack, files: list[tuple[bytes, str]]) -> tuple[list[str], dict[str, Any]]:
+    """Upload through the API and return the image ids and the SQS event S3 produced."""
+    ext = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+    ids = [stack.upload(data, content_type) for data, content_type in files]
+    keys = [f"uploads/{i}.{ext[ct]}" for i, (_, ct) in zip(ids, files, strict=True)]
+    return ids, stack.receive_events(keys)
+
+
+def message_ids(event: dict[str, Any]) -> list[str]:
+    return [record["messageId"] for record in event["Records"]]
+
+
+def document(stack: Stack, image_id: str) -> dict[str, Any]:
+    status, body = stack.api("GET", f"/api/images/{image_id}")
+    assert status == 200, body
+    result: dict[str, Any] = body
+    return result
+
+
+def assert_not_stored(stack: Stack, image_id: str) -> None:
+    assert stack.api("GET", f"/api/images/{image_id}")[0] == 404
+
+
+def test_redelivery_is_idempotent(stack: Stack, cosmos_server: CosmosServer) -> None:
+    (image_id,), event = upload_all(stack, [(images.chelsea_jpeg(), "image/jpeg")])
+    assert stack.analyze(event) == []
+    first = document(stack, image_id)
+    assert stack.analyze(event) == []  # the same message delivered again
+    second = document(stack, image_id)
+    assert second["labels"] == first["labels"]
+    query = "SELECT VALUE COUNT(1) FROM c WHERE c.id = @id"
+    assert count_documents(cosmos_server, query, [{"name": "@id", "value": image_id}]) == 1
+
+
+def test_one_vision_call_per_batch(stack: Stack, vision_server: VisionServer) -> None:
+    photos = [images.chelsea_jpeg(), images.coffee_png(), images.astronaut_webp()]
+    ids, event = upload_all(
+        stack, list(zip(photos, ["image/jpeg", "image/png", "image/webp"], strict=True))
+    )
+    assert stack.analyze(event) == []
+    calls = vision_server.control.requests()
+    assert [call["image_count"] for call in calls] == [3]
+    assert calls[0]["features"][0] == [
+        "LABEL_DETECTION",
+        "OBJECT_LOCALIZATION",
+        "SAFE_SEARCH_DETECTION",
+        "IMAGE_PROPERTIES",
+    ]
+    assert {document(stack, i)["status"] for i in ids} == {"done"}
+
+
+BAD_UPLOADS = [
+    ("empty", b"", "image/jpeg", "The file is empty."),
+    ("text-named-jpg", images.text_file(), "image/jpeg", "not an image this service can read"),
+    ("truncated-jpeg", images.truncated_jpeg(), "image/jpeg", "truncated or corrupt"),
+    ("png-bomb", images.png_declaring(50_000, 50_000), "image/png", "too many pixels"),
+    ("svg", images.svg(), "image/png", "SVG"),
+    ("gif", images.gif(), "image/webp", "GIF"),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "reason"),
+    [case[1:] for case in BAD_UPLOADS],
+    ids=[case[0] for case in BAD_UPLOADS],
+)
+def test_bad_uploads_become_failed_documents(
+    stack: Stack, data: bytes, content_type: str, reason: str
+) -> None:
+    (image_id,), event = upload_all(stack, [(data, content_type)])
+    assert stack.analyze(event) == []  # permanent: never retried
+    failed = document(stack, image_id)
+    assert failed["status"] == "failed"
+    assert reason in failed["error"]
+    assert failed["error"].endswith(".")
+    assert failed["labels"] == failed["label_names"] == []
+    assert failed["size"] == len(data)
+
+
+def test_poison_image_in_a_good_batch(stack: Stack, vision_server: VisionServer) -> None:
+    ids, event = upload_all(
+        stack,
+        [
+            (images.chelsea_jpeg(), "image/jpeg"),
+            (images.png_declaring(50_000, 50_000), "image/png"),
+            (images.coffee_png(), "image/png"),
+        ],
+    )
+    assert stack.analyze(event) == []
+    assert [document(stack, i)["status"] for i in ids] == ["done", "failed", "done"]
+    # Only the two real photos went to Vision, in one call.
+    assert [call["image_count"] for call in vision_server.control.requests()] == [2]
+
+
+@pytest.mark.parametrize("status", [503, 429])
+def test_vision_transient_error_then_success_is_retried(
+    stack: Stack, vision_server: VisionServer, status: int
+) -> None:
+    (image_id,), event = upload_all(stack, [(images.chelsea_jpeg(), "image/jpeg")])
+    vision_server.control.fail_next(2, status=status)
+    assert stack.analyze(event) == []
+    assert document(stack, image_id)["status"] == "done"
+    assert [call["status"] for call in vision_server.control.requests()] == [status, status, 200]
+
+
+def test_vision_down_reports_exactly_those_records(
+    stack: Stack, vision_server: VisionServer
+) -> None:
+    stack.set_env(VISION_TIMEOUT_SECONDS="2")
+    ids, event = upload_all(
+        stack,
+        [
+            (images.chelsea_jpeg(), "image/jpeg"),
+            (images.gif(), "image/png"),  # invalid: decided without Vision
+            (images.coffee_png(), "image/png"),
+        ],
+    )
+    vision_server.control.fail_next(100, status=503)  # more than fit in the deadline
+    retried = stack.analyze(event)
+    vision_server.control.reset()
+    records = message_ids(event)
+    assert sorted(retried) == sorted([records[0], records[2]])
+    assert_not_stored(stack, ids[0])
+    assert_not_stored(stack, ids[2])
+    assert document(stack, ids[1])["status"] == "failed"
+    # Redelivered once Vision is back: now analyzed.
+    assert stack.analyze(event) == []
+    assert document(stack, ids[0])["status"] == "done"
+
+
+def test_vision_unreachable_reports_the_batch(stack: Stack) -> None:
+    stack.set_env(VISION_API_ENDPOINT=f"http://127.0.0.1:{free_port()}", VISION_TIMEOUT_SECONDS="2")
+    (image_id,), event = upload_all(stack, [(images.chelsea_jpeg(), "image/jpeg")])
+    assert stack.analyze(event) == message_ids(event)
+    assert_not_stored(stack, image_id)
+
+
+@pytest.mark.parametrize(("code", "retried"), [(3, False), (13, True)])
+def test_per_image_vision_error_affects_only_that_image(
+    stack: Stack, vision_server: VisionServer, code: int, retried: bool
+) -> None:
+    bad = images.encode(skdata.coffee()[:128, :128], "PNG")  # type: ignore[no-untyped-call]
+    ids, event = upload_all(stack, [(images.chelsea_jpeg(), "image/jpeg"), (bad, "image/png")])
+    vision_server.control.fail_image(bad, code=code, message="Bad image data.")
+    result = stack.analyze(event)
+    vision_server.control.reset()
+    assert document(stack, ids[0])["status"] == "done"
+    if retried:
+        assert result == [message_ids(event)[1]]
+        assert_not_stored(stack, ids[1])
+    else:
+        assert result == []
+        failed = document(stack, ids[1])
+        assert failed["status"] == "failed"
+        assert failed["error"] == "Vision could not analyze this image: Bad image data."
+
+
+def test_cosmos_down_reports_exactly_those_records(stack: Stack) -> None:
+    ids, event = upload_all(
+        stack,
+        [(images.chelsea_jpeg(), "image/jpeg"), (images.text_file(), "image/jpeg")],
+    )
+    working_secret = stack.env["COSMOS_SECRET_ID"]
+    dead = cosmos_secret_json(f"https://127.0.0.1:{free_port()}/", "a2V5")
+    stack.set_env(COSMOS_SECRET_ID=stack.create_secret(f"dead-cosmos-{uuid.uuid4()}", dead))
+    # Both documents (the photo's and the text file's failure) must be written: both retried.
+    assert sorted(stack.analyze(event)) == sorted(message_ids(event))
+    status, body = stack.api("GET", f"/api/images/{ids[0]}")
+    assert (status, body["error"]["code"]) == (503, "service_unavailable")
+    status, body = stack.api("GET", "/api/images")
+    assert (status, body["error"]["code"]) == (503, "service_unavailable")
+
+    stack.set_env(COSMOS_SECRET_ID=working_secret)
+    assert stack.analyze(event) == []
+    assert [document(stack, i)["status"] for i in ids] == ["done", "failed"]
+
+
+def test_messages_that_are_not_s3_events_are_dropped(stack: Stack) -> None:
+    event = {
+        "Records": [
+            {
+                "messageId": "m-1",
+                "body": "not json",
+                "eventSource": "aws:sqs",
+            },
+            {
+                "messageId": "m-2",
+                "body": json.dumps({"Event": "s3:TestEvent", "Bucket": stack.resources.bucket}),
+                "eventSource": "aws:sqs",
+            },
+        ]
+    }
+    assert stack.analyze(event) == []

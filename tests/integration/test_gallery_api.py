@@ -1,0 +1,124 @@
+"""The gallery and detail API on cosmosdb-server: paging, cursors, and bad input."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from lambdas.services.documents import ImageFacts, done_document
+from local.servers import CosmosServer
+
+from .conftest import Stack, count_documents
+
+pytestmark = pytest.mark.integration
+
+
+def insert_documents(cosmos: CosmosServer, bucket: str, label: str, count: int) -> list[str]:
+    """Upsert ``count`` analyzed-image documents labelled ``label``; their ids."""
+    container = cosmos.client().get_database_client("tricloud").get_container_client("images")
+    ids = []
+    for n in range(count):
+        image_id = str(uuid.uuid4())
+        facts = ImageFacts(image_id, f"uploads/{image_id}.jpg", bucket, 100 + n, "image/jpeg", 4, 3)
+        annotation = {"label_annotations": [{"description": label, "score": 0.5 + n / 1000}]}
+        container.upsert_item(done_document(facts, annotation, datetime.now(UTC)))
+        ids.append(image_id)
+    return ids
+
+
+def walk(stack: Stack, query: dict[str, str], max_pages: int = 200) -> list[dict[str, Any]]:
+    """Every item, following next_cursor page by page."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(max_pages):
+        status, page = stack.api(
+            "GET", "/api/images", query={**query, **({"cursor": cursor} if cursor else {})}
+        )
+        assert status == 200, page
+        assert len(page["items"]) <= int(query.get("limit", "20"))
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+    raise AssertionError("the cursor never ended")
+
+
+def test_paging_45_items_without_duplicates_or_gaps(
+    stack: Stack, cosmos_server: CosmosServer
+) -> None:
+    label = f"paging-{uuid.uuid4().hex[:8]}"
+    ids = insert_documents(cosmos_server, stack.resources.bucket, label, 45)
+    items = walk(stack, {"limit": "10", "label": label.upper()})
+    listed = [item["id"] for item in items]
+    assert len(listed) == len(set(listed)) == 45
+    assert set(listed) == set(ids)
+    stamps = [item["_ts"] for item in items]
+    assert stamps == sorted(stamps, reverse=True)
+
+
+def test_paging_the_whole_gallery(stack: Stack, cosmos_server: CosmosServer) -> None:
+    insert_documents(cosmos_server, stack.resources.bucket, "whole-gallery", 12)
+    total = count_documents(cosmos_server, "SELECT VALUE COUNT(1) FROM c")
+    listed = [item["id"] for item in walk(stack, {"limit": "7"})]
+    assert len(listed) == len(set(listed)) == total
+
+
+def test_cursor_works_only_for_its_own_query(stack: Stack, cosmos_server: CosmosServer) -> None:
+    label = f"cursor-{uuid.uuid4().hex[:8]}"
+    insert_documents(cosmos_server, stack.resources.bucket, label, 3)
+    status, page = stack.api("GET", "/api/images", query={"limit": "1", "label": label})
+    assert status == 200
+    cursor = page["next_cursor"]
+    assert cursor
+    status, body = stack.api(
+        "GET", "/api/images", query={"limit": "1", "label": "other", "cursor": cursor}
+    )
+    assert (status, body["error"]["code"]) == (400, "invalid_cursor")
+    tampered = cursor[:-2] + ("AA" if cursor[-2:] != "AA" else "BB")
+    status, body = stack.api(
+        "GET", "/api/images", query={"limit": "1", "label": label, "cursor": tampered}
+    )
+    assert (status, body["error"]["code"]) == (400, "invalid_cursor")
+
+
+def test_sql_looking_label_is_only_ever_a_value(stack: Stack, cosmos_server: CosmosServer) -> None:
+    insert_documents(cosmos_server, stack.resources.bucket, "harmless", 1)
+    status, _ = stack.api("GET", "/api/images", query={"label": "x') OR LENGTH(c.id) > (0"})
+    assert status == 400  # '>' is not a label character
+    # Only label characters, yet SQL-shaped: matched as one literal value, so nothing is found.
+    status, page = stack.api("GET", "/api/images", query={"label": "harmless' OR 'a' + 'a"})
+    assert (status, page) == (200, {"items": [], "next_cursor": None})
+
+
+BAD_REQUESTS: list[tuple[str, str, dict[str, str] | None, Any, int]] = [
+    ("POST", "/api/uploads", None, "{oops", 400),
+    ("POST", "/api/uploads", None, {}, 400),
+    ("POST", "/api/uploads", None, {"content_type": "image/jpeg"}, 400),
+    ("POST", "/api/uploads", None, {"content_type": 7, "size": 10}, 400),
+    ("POST", "/api/uploads", None, {"content_type": "image/jpeg", "size": "big"}, 400),
+    ("POST", "/api/uploads", None, {"content_type": "text/html", "size": 10}, 400),
+    ("POST", "/api/uploads", None, {"content_type": "image/png", "size": 0}, 400),
+    ("POST", "/api/uploads", None, {"content_type": "image/png", "size": -1}, 400),
+    ("POST", "/api/uploads", None, {"content_type": "image/png", "size": 10 * 1024**3}, 400),
+    ("GET", "/api/images/not-a-uuid", None, None, 400),
+    ("GET", "/api/images/1%27%20OR%201%3D1", None, None, 400),
+    ("GET", "/api/images", {"limit": "0"}, None, 400),
+    ("GET", "/api/images", {"limit": "101"}, None, 400),
+    ("GET", "/api/images", {"limit": "abc"}, None, 400),
+    ("GET", "/api/images", {"cursor": "tampered"}, None, 400),
+    ("GET", "/api/images", {"label": "'; DROP TABLE images; --"}, None, 400),
+    ("GET", "/api/nope", None, None, 404),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "query", "body", "status"), BAD_REQUESTS)
+def test_bad_input_is_a_json_4xx(
+    stack: Stack, method: str, path: str, query: dict[str, str] | None, body: Any, status: int
+) -> None:
+    answer_status, answer = stack.api(method, path, query=query, body=body)
+    assert answer_status == status
+    assert set(answer) == {"error"}
+    assert set(answer["error"]) == {"code", "message"}

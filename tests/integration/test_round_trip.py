@@ -1,0 +1,95 @@
+"""Upload → analyze → list → detail with real photos, on moto, cosmosdb-server and local Vision."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from unit import images
+
+from .conftest import Stack
+
+pytestmark = pytest.mark.integration
+
+
+def test_photos_round_trip(stack: Stack) -> None:
+    cat = images.chelsea_jpeg()
+    coffee = images.coffee_png()
+    cat_id = stack.upload(cat, "image/jpeg")
+    coffee_id = stack.upload(coffee, "image/png")
+    keys = [f"uploads/{cat_id}.jpg", f"uploads/{coffee_id}.png"]
+
+    assert stack.analyze(stack.receive_events(keys)) == []
+
+    status, document = stack.api("GET", f"/api/images/{cat_id}")
+    assert status == 200
+    assert document["id"] == cat_id
+    assert document["status"] == "done"
+    assert document["error"] is None
+    assert document["image_fname"] == keys[0]
+    assert document["bucket"] == stack.resources.bucket
+    assert (document["content_type"], document["size"]) == ("image/jpeg", len(cat))
+    assert (document["width"], document["height"]) == (451, 300)
+    assert document["labels"], "the local Vision labels the cat photo"
+    assert document["label_names"] == [label["description"].lower() for label in document["labels"]]
+    assert isinstance(document["_ts"], int)
+    assert document["analyzed_at"].endswith("+00:00")
+    assert not {"_rid", "_self", "_etag"} & set(document)
+    # The short-lived URL really serves the uploaded bytes.
+    image = requests.get(document["image_url"], timeout=10)
+    assert image.status_code == 200
+    assert image.content == cat
+
+    status, coffee_doc = stack.api("GET", f"/api/images/{coffee_id}")
+    assert status == 200
+    assert (coffee_doc["content_type"], coffee_doc["width"], coffee_doc["height"]) == (
+        "image/png",
+        600,
+        400,
+    )
+
+    status, page = stack.api("GET", "/api/images", query={"limit": "100"})
+    assert status == 200
+    listed = {item["id"]: item for item in page["items"]}
+    assert {cat_id, coffee_id} <= set(listed)
+    item = listed[cat_id]
+    assert set(item) == {"id", "image_fname", "status", "_ts", "top_labels"}
+    assert item["top_labels"][0] == {
+        "description": document["labels"][0]["description"],
+        "score": document["labels"][0]["score"],
+    }
+    stamps = [entry["_ts"] for entry in page["items"]]
+    assert stamps == sorted(stamps, reverse=True)  # newest first
+
+
+def test_label_filter_is_case_insensitive(stack: Stack) -> None:
+    cat_id = stack.upload(images.chelsea_jpeg())
+    coffee_id = stack.upload(images.coffee_png(), "image/png")
+    stack.analyze(stack.receive_events([f"uploads/{cat_id}.jpg", f"uploads/{coffee_id}.png"]))
+    _, cat = stack.api("GET", f"/api/images/{cat_id}")
+    _, coffee = stack.api("GET", f"/api/images/{coffee_id}")
+    label = cat["labels"][0]["description"]
+    assert label.lower() not in coffee["label_names"]
+
+    for variant in (label, label.upper(), label.lower(), f"  {label}  "):
+        status, page = stack.api("GET", "/api/images", query={"label": variant, "limit": "100"})
+        assert status == 200
+        ids = {item["id"] for item in page["items"]}
+        assert cat_id in ids
+        assert coffee_id not in ids
+
+    status, page = stack.api("GET", "/api/images", query={"label": "no such label anywhere"})
+    assert (status, page) == (200, {"items": [], "next_cursor": None})
+
+
+def test_detail_of_an_unknown_id_is_404(stack: Stack) -> None:
+    status, body = stack.api("GET", "/api/images/8a0e6c8e-3a53-4b52-9c1e-0d2c1f6b1a10")
+    assert status == 404
+    assert body["error"]["code"] == "not_found"
+
+
+def test_uploaded_but_not_analyzed_is_404(stack: Stack) -> None:
+    image_id = stack.upload(images.chelsea_jpeg())
+    status, body = stack.api("GET", f"/api/images/{image_id}")
+    assert status == 404
+    assert body["error"]["code"] == "not_found"
+    stack.receive_events([f"uploads/{image_id}.jpg"])  # leave the queue clean
