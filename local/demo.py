@@ -16,8 +16,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
@@ -59,6 +60,9 @@ class _Running:
         self.watched.append(process)
 
     def stop_all(self) -> None:
+        # SIGTERM to all at once, then wait for each (SIGKILL after its grace period).
+        for process in reversed(self.watched):
+            process.terminate()
         for item in reversed(self.items):
             item.stop()
         self.items.clear()
@@ -127,21 +131,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _start(running: _Running, run_dir: Path, log_dir: Path, port: int) -> None:
-    """Start everything in order; what started is in ``running`` even when this raises."""
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        futures: list[Future[Any]] = [
-            pool.submit(start_moto, log_dir),
-            pool.submit(start_cosmos, run_dir, log_dir),
-            pool.submit(start_vision, log_dir),
-        ]
-        try:
-            _wait_all(futures)
-        finally:
-            for future in futures:
-                if future.done() and future.exception() is None:
-                    server = future.result()
-                    running.add(server, server.process)
-    moto, cosmos, vision = (future.result() for future in futures)
+    """Start everything; what started is in ``running`` even when this raises."""
+    moto, cosmos, vision = _start_together(
+        running,
+        [
+            partial(start_moto, log_dir),
+            partial(start_cosmos, run_dir, log_dir),
+            partial(start_vision, log_dir),
+        ],
+    )
     ensure_container(cosmos.client(), COSMOS_DATABASE, COSMOS_CONTAINER)
     site = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
     resources = provision_aws(
@@ -159,18 +157,38 @@ def _start(running: _Running, run_dir: Path, log_dir: Path, port: int) -> None:
         ),
         "POWERTOOLS_METRICS_DISABLED": "true",
     }
-    worker = start_worker(env, resources.queue_url, log_dir)
-    running.add(worker, worker)
-    devserver = start_devserver(env, port, log_dir)
-    running.add(devserver, devserver)
+    _start_together(
+        running,
+        [
+            partial(start_worker, env, resources.queue_url, log_dir),
+            partial(start_devserver, env, port, log_dir),
+        ],
+    )
 
 
-def _wait_all(futures: list[Future[Any]]) -> None:
-    """Wait for every start; re-raise the first failure once all have finished."""
-    errors = [future.exception() for future in futures]
-    for error in errors:
+def _start_together(running: _Running, starters: list[Callable[[], Any]]) -> list[Any]:
+    """Run the ``start_*`` calls in parallel and return their results in order.
+
+    Each server that started is recorded in ``running`` before the first failure is
+    raised; even a signal during the wait lets every start finish first, so nothing is
+    left running unrecorded.
+    """
+    pool = ThreadPoolExecutor(max_workers=len(starters))
+    futures = [pool.submit(starter) for starter in starters]
+    try:
+        wait(futures)
+    finally:
+        pool.shutdown(wait=True)
+        for future in futures:
+            if future.exception() is None:
+                started = future.result()
+                process = started if isinstance(started, ManagedProcess) else started.process
+                running.add(started, process)
+    for future in futures:
+        error = future.exception()
         if error is not None:
             raise error
+    return [future.result() for future in futures]
 
 
 def _watch(running: _Running) -> int:
@@ -187,6 +205,9 @@ def _watch(running: _Running) -> int:
 
 
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    """Interrupt the main thread once; later signals are ignored while it cleans up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 

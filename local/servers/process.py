@@ -105,6 +105,11 @@ class ManagedProcess:
             f"{self.name} did not become ready within {timeout:.0f} s.\n{self.log_tail()}"
         )
 
+    def terminate(self) -> None:
+        """Send SIGTERM to the process group without waiting (see :meth:`stop`)."""
+        if self.is_running():
+            self._signal_group(signal.SIGTERM)
+
     def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
         """SIGTERM the whole process group, then SIGKILL it if it is still there."""
         process = self._process

@@ -122,3 +122,19 @@ def test_a_server_that_cannot_start_is_named_and_the_rest_are_stopped(
     assert "cosmosdb-server" in err
     assert (tmp_path / "logs" / "moto.log").is_file()
     assert _marked_pids(marker) == set()
+
+
+def test_sigterm_during_start_up_still_stops_everything(marker: str, tmp_path: Path) -> None:
+    demo = _start_demo(marker, free_port(), tmp_path)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not _marked_pids(marker) - {demo.pid} and time.monotonic() < deadline:
+            time.sleep(0.05)
+        demo.send_signal(signal.SIGTERM)
+        demo.communicate(timeout=START_TIMEOUT_SECONDS)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait(timeout=10)
+    assert demo.returncode == 0
+    assert _marked_pids(marker) == set()
