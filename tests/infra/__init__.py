@@ -1,0 +1,1 @@
+"""Infrastructure tests: the CDK app synthesized offline."""
