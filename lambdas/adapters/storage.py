@@ -85,8 +85,8 @@ class Storage:
         )
         return url
 
-    def read(self, key: str, max_bytes: int) -> tuple[bytes, str | None]:
-        """The object's bytes and stored Content-Type; ObjectTooLargeError past ``max_bytes``.
+    def read(self, key: str, max_bytes: int) -> bytes:
+        """The object's bytes; ObjectTooLargeError past ``max_bytes`` (checked before reading).
 
         Raises ObjectMissingError when there is no such key, botocore's errors otherwise.
         """
@@ -106,5 +106,4 @@ class Storage:
             body.close()
         if len(data) > max_bytes:
             raise ObjectTooLargeError(len(data))
-        content_type: str | None = response.get("ContentType")
-        return data, content_type
+        return data

@@ -40,7 +40,7 @@ def _analyzer() -> tuple[str, Analyzer]:
     vision = VisionAnnotator(vision_config, None if vision_config.api_endpoint else load_gcp)
     store = ImageStore.from_config(cosmos_config, secrets)
     storage = Storage(make_s3_client(), storage_config.bucket)
-    analyzer = Analyzer(storage, lambda: vision, lambda: store, limits)
+    analyzer = Analyzer(storage, vision, store, limits)
     return storage_config.bucket, analyzer
 
 

@@ -36,8 +36,8 @@ class ImageReader(Protocol):
 
     bucket: str
 
-    def read(self, key: str, max_bytes: int) -> tuple[bytes, str | None]:
-        """Bytes and Content-Type; ObjectMissingError, ObjectTooLargeError, or SDK errors."""
+    def read(self, key: str, max_bytes: int) -> bytes:
+        """The bytes; ObjectMissingError, ObjectTooLargeError, or the SDK's errors."""
 
 
 class VisionClient(Protocol):
@@ -135,13 +135,11 @@ class Analyzer:
     def __init__(
         self,
         reader: ImageReader,
-        vision: Callable[[], VisionClient],
-        writer: Callable[[], ImageWriter],
+        vision: VisionClient,
+        writer: ImageWriter,
         limits: ImageLimits,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        # Vision and Cosmos are passed as factories so a batch of only invalid files, or an
-        # outage while building a client, is handled like any other failure.
         self._reader = reader
         self._vision = vision
         self._writer = writer
@@ -166,7 +164,8 @@ class Analyzer:
         bucket = self._reader.bucket
         with logger.append_context_keys(image_id=upload.image_id):
             try:
-                data, _declared_type = self._reader.read(upload.key, self._limits.max_bytes)
+                # The declared Content-Type is ignored: the bytes decide what the file is.
+                data = self._reader.read(upload.key, self._limits.max_bytes)
             except ObjectMissingError:
                 logger.warning("The uploaded object no longer exists; nothing to analyze")
                 return None
@@ -198,7 +197,7 @@ class Analyzer:
         images = [p.prepared.vision_bytes for p in batch if p.prepared is not None]
         started = time.perf_counter()
         try:
-            results = self._vision().annotate(images)
+            results = self._vision.annotate(images)
         except Exception as exc:
             logger.warning(
                 "Vision is unavailable; the batch will be retried",
@@ -228,7 +227,7 @@ class Analyzer:
         assert item.document is not None
         with logger.append_context_keys(image_id=item.upload.image_id):
             try:
-                self._writer().upsert(item.document)
+                self._writer.upsert(item.document)
             except Exception as exc:
                 logger.warning("Could not store the document; will retry", reason=_short(exc))
                 outcome.retry_message_ids.add(item.upload.message_id)

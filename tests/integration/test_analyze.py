@@ -211,3 +211,19 @@ def test_messages_that_are_not_s3_events_are_dropped(stack: Stack) -> None:
         ]
     }
     assert stack.analyze(event) == []
+
+
+def test_object_over_the_size_limit_is_not_downloaded(stack: Stack) -> None:
+    # The pre-signed POST's content-length-range stops this in AWS; moto does not enforce
+    # it, and the analyzer must not trust that it was enforced.
+    stack.set_env(MAX_UPLOAD_BYTES="20000")
+    image_id = str(uuid.uuid4())
+    key = f"uploads/{image_id}.jpg"
+    data = images.chelsea_jpeg()
+    assert len(data) > 20000
+    stack.put_object(key, data, "image/jpeg")
+    assert stack.analyze(stack.receive_events([key])) == []
+    failed = document(stack, image_id)
+    assert failed["status"] == "failed"
+    assert failed["error"] == "The file is larger than the limit of 20000 bytes."
+    assert failed["size"] == len(data)

@@ -40,14 +40,14 @@ class Reader:
     def __init__(self, objects: dict[str, Any]) -> None:
         self.objects = objects
 
-    def read(self, key: str, max_bytes: int) -> tuple[bytes, str | None]:
+    def read(self, key: str, max_bytes: int) -> bytes:
         value = self.objects.get(key)
         if value is None:
             raise ObjectMissingError(key)
         if isinstance(value, Exception):
             raise value
         data: bytes = value
-        return data, "image/jpeg"
+        return data
 
 
 class Vision:
@@ -76,7 +76,7 @@ class Writer:
 
 
 def run(uploads: list[Upload], objects: dict[str, Any], vision: Vision, writer: Writer) -> set[str]:
-    analyzer = Analyzer(Reader(objects), lambda: vision, lambda: writer, LIMITS, clock=lambda: NOW)
+    analyzer = Analyzer(Reader(objects), vision, writer, LIMITS, clock=lambda: NOW)
     return analyzer.run(uploads).retry_message_ids
 
 
@@ -176,12 +176,11 @@ def test_duplicates_in_one_batch_are_analyzed_once() -> None:
     assert len(writer.documents) == 1
 
 
-def test_only_invalid_files_never_build_a_vision_client() -> None:
-    def no_vision() -> Vision:
-        raise AssertionError("Vision was not needed")
-
-    analyzer = Analyzer(Reader({upload(1).key: b""}), no_vision, Writer, LIMITS, clock=lambda: NOW)
-    assert analyzer.run([upload(1)]).failed == 1
+def test_only_invalid_files_never_call_vision() -> None:
+    vision, writer = Vision(), Writer()
+    assert run([upload(1)], {upload(1).key: b""}, vision, writer) == set()
+    assert vision.calls == []
+    assert writer.documents[image_id(1)]["error"] == "The file is empty."
 
 
 class TestParseUploads:
