@@ -14,14 +14,15 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from types import FrameType
-from typing import Any, Protocol
+from typing import Any
 
 from local.cosmos_setup import ensure_container
 from local.lambda_env import lambda_environment
@@ -44,29 +45,19 @@ logs and the run's TLS certificate in DIR (default: a temporary folder, removed 
 """
 
 
-class _Stoppable(Protocol):
-    def stop(self) -> None: ...
-
-
 @dataclass
 class _Running:
-    """What has been started so far, stopped in reverse order."""
+    """The server processes started so far."""
 
-    items: list[_Stoppable] = field(default_factory=list)
-    watched: list[ManagedProcess] = field(default_factory=list)
-
-    def add(self, item: _Stoppable, process: ManagedProcess) -> None:
-        self.items.append(item)
-        self.watched.append(process)
+    processes: list[ManagedProcess] = field(default_factory=list)
 
     def stop_all(self) -> None:
-        # SIGTERM to all at once, then wait for each (SIGKILL after its grace period).
-        for process in reversed(self.watched):
+        """SIGTERM to all at once, then wait for each (SIGKILL after its grace period)."""
+        for process in reversed(self.processes):
             process.terminate()
-        for item in reversed(self.items):
-            item.stop()
-        self.items.clear()
-        self.watched.clear()
+        for process in reversed(self.processes):
+            process.stop()
+        self.processes.clear()
 
 
 def register(subparsers: Any) -> None:
@@ -93,7 +84,11 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Start the stack, print the URL, wait for a signal; returns the exit code."""
+    """Start the stack, print the URL, wait for a signal; returns the exit code.
+
+    SIGINT/SIGTERM only set a flag, checked between start-up steps and while running,
+    so a signal can never interrupt the bookkeeping of what has been started.
+    """
     started_at = time.monotonic()
     port: int = args.port
     if port_is_open(port):
@@ -102,9 +97,12 @@ def run(args: argparse.Namespace) -> int:
     run_dir = args.data.resolve() if args.data else Path(tempfile.mkdtemp(prefix="tricloud-"))
     log_dir = run_dir / "logs"
     running = _Running()
-    previous = _install_signal_handlers()
+    stop = threading.Event()
+    previous = _install_signal_handlers(stop)
     try:
-        _start(running, run_dir, log_dir, port)
+        if not _start(running, run_dir, log_dir, port, stop):
+            print("tricloud demo: stopping.", file=sys.stderr)
+            return 0
         elapsed = time.monotonic() - started_at
         print(f"tricloud is running at http://127.0.0.1:{port}", flush=True)
         print(
@@ -112,26 +110,25 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-        return _watch(running)
+        return _watch(running, stop)
     except ServerStartError as error:
         print(f"tricloud demo: {error}", file=sys.stderr)
         print("tricloud demo: stopping the servers that did start.", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:  # SIGINT, or SIGTERM through _raise_stop
-        print("tricloud demo: stopping.", file=sys.stderr)
-        return 0
     finally:
-        # A second signal while stopping must not interrupt the clean-up.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         running.stop_all()
         _restore_signal_handlers(previous)
         if args.data is None:
             shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def _start(running: _Running, run_dir: Path, log_dir: Path, port: int) -> None:
-    """Start everything; what started is in ``running`` even when this raises."""
+def _start(
+    running: _Running, run_dir: Path, log_dir: Path, port: int, stop: threading.Event
+) -> bool:
+    """Start everything; False when a stop was requested on the way.
+
+    What started is in ``running`` even when this raises.
+    """
     moto, cosmos, vision = _start_together(
         running,
         [
@@ -140,6 +137,8 @@ def _start(running: _Running, run_dir: Path, log_dir: Path, port: int) -> None:
             partial(start_vision, log_dir),
         ],
     )
+    if stop.is_set():
+        return False
     ensure_container(cosmos.client(), COSMOS_DATABASE, COSMOS_CONTAINER)
     site = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
     resources = provision_aws(
@@ -157,6 +156,8 @@ def _start(running: _Running, run_dir: Path, log_dir: Path, port: int) -> None:
         ),
         "POWERTOOLS_METRICS_DISABLED": "true",
     }
+    if stop.is_set():
+        return False
     _start_together(
         running,
         [
@@ -164,26 +165,21 @@ def _start(running: _Running, run_dir: Path, log_dir: Path, port: int) -> None:
             partial(start_devserver, env, port, log_dir),
         ],
     )
+    return not stop.is_set()
 
 
 def _start_together(running: _Running, starters: list[Callable[[], Any]]) -> list[Any]:
     """Run the ``start_*`` calls in parallel and return their results in order.
 
-    Each server that started is recorded in ``running`` before the first failure is
-    raised; even a signal during the wait lets every start finish first, so nothing is
-    left running unrecorded.
+    Each server that started is recorded in ``running`` before the first failure is raised.
     """
-    pool = ThreadPoolExecutor(max_workers=len(starters))
-    futures = [pool.submit(starter) for starter in starters]
-    try:
-        wait(futures)
-    finally:
-        pool.shutdown(wait=True)
-        for future in futures:
-            if future.exception() is None:
-                started = future.result()
-                process = started if isinstance(started, ManagedProcess) else started.process
-                running.add(started, process)
+    with ThreadPoolExecutor(max_workers=len(starters)) as pool:
+        futures = [pool.submit(starter) for starter in starters]
+    for future in futures:
+        if future.exception() is None:
+            started = future.result()
+            process = started if isinstance(started, ManagedProcess) else started.process
+            running.processes.append(process)
     for future in futures:
         error = future.exception()
         if error is not None:
@@ -191,34 +187,31 @@ def _start_together(running: _Running, starters: list[Callable[[], Any]]) -> lis
     return [future.result() for future in futures]
 
 
-def _watch(running: _Running) -> int:
+def _watch(running: _Running, stop: threading.Event) -> int:
     """Block until a signal (exit 0) or until a server dies (exit 1, naming it)."""
-    while True:
-        for process in running.watched:
+    while not stop.wait(_WATCH_SECONDS):
+        for process in running.processes:
             if not process.is_running():
                 print(
                     f"tricloud demo: {process.name} stopped unexpectedly.\n{process.log_tail()}",
                     file=sys.stderr,
                 )
                 return 1
-        time.sleep(_WATCH_SECONDS)
-
-
-def _raise_stop(signum: int, frame: FrameType | None) -> None:
-    """Interrupt the main thread once; later signals are ignored while it cleans up."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    raise KeyboardInterrupt
+    print("tricloud demo: stopping.", file=sys.stderr)
+    return 0
 
 
 _Handler = Callable[[int, FrameType | None], Any] | int | None
 
 
-def _install_signal_handlers() -> dict[int, _Handler]:
+def _install_signal_handlers(stop: threading.Event) -> dict[int, _Handler]:
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
     previous: dict[int, _Handler] = {}
     for sig in (signal.SIGINT, signal.SIGTERM):
         previous[sig] = signal.getsignal(sig)
-        signal.signal(sig, _raise_stop)
+        signal.signal(sig, request_stop)
     return previous
 
 
