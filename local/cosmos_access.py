@@ -53,7 +53,8 @@ def describe_cosmos_error(error: BaseException, settings: CosmosSettings) -> str
             404: f"has no database {settings.database!r} or container {settings.container!r} "
             "(404): run `tricloud cosmos init`",
         }
-        reason = known.get(error.status_code or 0, f"answered {error.status_code}: {error.reason}")
+        status = error.status_code or 0
+        reason = known.get(status, f"answered {status}: {_first_line(error)}")
         return f"Cosmos DB at {where} {reason}"
     if isinstance(error, ServiceRequestError):
         return f"cannot reach Cosmos DB at {where}: {_first_line(error)}"

@@ -9,6 +9,8 @@ it was. Nothing secret is printed, and the Cosmos key never comes from the comma
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import getpass
 import json
 import os
@@ -104,6 +106,12 @@ def set_gcp(args: argparse.Namespace) -> int:
 def set_cosmos(args: argparse.Namespace) -> int:
     """Collect and validate the Cosmos settings, then write them to the Cosmos secret."""
     key = _read_cosmos_key(args.key_env)
+    if not _is_base64(key):
+        raise CommandError(
+            "the Cosmos key is not an account key (base64 text, like the primaryMasterKey "
+            "`az cosmosdb keys list` shows)",
+            EXIT_BAD_INPUT,
+        )
     text = json.dumps(
         {
             "endpoint": args.endpoint,
@@ -172,3 +180,11 @@ def _read_cosmos_key(env_var: str | None) -> str:
     if not key:
         raise CommandError("no Cosmos key entered", EXIT_BAD_INPUT)
     return key
+
+
+def _is_base64(text: str) -> bool:
+    try:
+        base64.b64decode(text, validate=True)
+    except binascii.Error:
+        return False
+    return True

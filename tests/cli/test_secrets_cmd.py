@@ -176,7 +176,7 @@ def test_set_cosmos_prompts_for_the_key_on_a_terminal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
-    monkeypatch.setattr("getpass.getpass", lambda prompt: "a-typed-key")
+    monkeypatch.setattr("getpass.getpass", lambda prompt: "dHlwZWQta2V5")
     arn = new_secret()
 
     result = tricloud(
@@ -187,10 +187,31 @@ def test_set_cosmos_prompts_for_the_key_on_a_terminal(
     assert result.code == 0, result.err
     settings = CosmosSettings.from_secret(secret_value(arn))
     assert (settings.key, settings.database, settings.container) == (
-        "a-typed-key",
+        "dHlwZWQta2V5",
         "tricloud",
         "images",
     )
+
+
+def test_set_cosmos_refuses_a_key_that_is_not_an_account_key(
+    tricloud: Callable[..., Any],
+    new_secret: Callable[..., str],
+    secret_value: Callable[[str], str],
+    placeholder: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TEST_COSMOS_KEY", "AccountKey=pasted the whole connection string;")
+    arn = new_secret()
+
+    result = tricloud(
+        "secrets", "set-cosmos", "--endpoint", "https://acct.documents.azure.com:443/",
+        "--key-env", "TEST_COSMOS_KEY", "--secret-id", arn,
+    )  # fmt: skip
+
+    assert result.code == 2
+    assert "not an account key" in result.err
+    assert "pasted the whole" not in result.text
+    assert secret_value(arn) == placeholder
 
 
 def test_set_cosmos_without_the_key_variable_writes_nothing(
