@@ -29,6 +29,8 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 #: The user's input is wrong: a missing file, bad JSON, an unset variable (argparse uses 2 too).
 EXIT_BAD_INPUT = 2
+#: Ctrl-C (the shell's convention: 128 + SIGINT).
+EXIT_INTERRUPTED = 130
 
 DEFAULT_STACK = "Tricloud"
 
@@ -51,6 +53,9 @@ def command(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
         except CommandError as error:
             print(f"tricloud: error: {error}", file=sys.stderr)
             return error.exit_code
+        except KeyboardInterrupt:
+            print("\ntricloud: cancelled; nothing more was changed", file=sys.stderr)
+            return EXIT_INTERRUPTED
 
     return run
 

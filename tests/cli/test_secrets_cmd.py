@@ -214,6 +214,30 @@ def test_set_cosmos_refuses_a_key_that_is_not_an_account_key(
     assert secret_value(arn) == placeholder
 
 
+def test_ctrl_c_at_the_key_prompt_writes_nothing(
+    tricloud: Callable[..., Any],
+    new_secret: Callable[..., str],
+    secret_value: Callable[[str], str],
+    placeholder: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def interrupt(prompt: str) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("getpass.getpass", interrupt)
+    arn = new_secret()
+
+    result = tricloud(
+        "secrets", "set-cosmos", "--endpoint", "https://acct.documents.azure.com:443/",
+        "--secret-id", arn,
+    )  # fmt: skip
+
+    assert result.code == 130
+    assert "cancelled" in result.err
+    assert secret_value(arn) == placeholder
+
+
 def test_set_cosmos_without_the_key_variable_writes_nothing(
     tricloud: Callable[..., Any],
     new_secret: Callable[..., str],
