@@ -8,6 +8,7 @@ times by the SDK, then surface as :class:`StoreUnavailableError`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -54,6 +55,7 @@ class ImageStore:
         self._ca_bundle = ca_bundle
         self._container: ContainerProxy | None = None
         self._settings: CosmosSettings | None = None
+        self._lock = threading.Lock()  # the analyzer writes from several threads
 
     @classmethod
     def from_config(cls, config: CosmosConfig, secrets: SecretsReader | None = None) -> ImageStore:
@@ -141,19 +143,20 @@ class ImageStore:
             raise StoreUnavailableError(_describe(exc)) from exc
 
     def _get_container(self, refresh: bool) -> ContainerProxy:
-        if self._container is None or refresh:
-            self._container = None
-            settings = self._load_settings(refresh)
-            self._settings = settings
-            client = CosmosClient(
-                settings.endpoint,
-                credential=settings.key,
-                **_tls_options(self._ca_bundle),
-                **_CLIENT_OPTIONS,
-            )
-            database = client.get_database_client(settings.database)
-            self._container = database.get_container_client(settings.container)
-        return self._container
+        with self._lock:
+            if self._container is None or refresh:
+                self._container = None
+                settings = self._load_settings(refresh)
+                self._settings = settings
+                client = CosmosClient(
+                    settings.endpoint,
+                    credential=settings.key,
+                    **_tls_options(self._ca_bundle),
+                    **_CLIENT_OPTIONS,
+                )
+                database = client.get_database_client(settings.database)
+                self._container = database.get_container_client(settings.container)
+            return self._container
 
 
 def _tls_options(ca_bundle: str | None) -> dict[str, Any]:

@@ -45,7 +45,7 @@ def _analyzer() -> tuple[str, Analyzer]:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Analyze the batch; answer with the SQS messages to deliver again."""

@@ -43,7 +43,7 @@ def get_images() -> Any:
 @logger.inject_lambda_context(
     correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
 )
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)  # keep user data out of traces
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """API Gateway proxy event in, proxy response out."""
     return app.resolve(event, context)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -29,6 +30,7 @@ from lambdas.services.uploads import image_id_from_key
 __all__ = ["Analyzer", "ImageReader", "ImageWriter", "Upload", "VisionClient", "parse_uploads"]
 
 VISION_BATCH = 16
+IO_THREADS = 8  # concurrent S3 reads / Cosmos DB writes per batch
 
 
 class ImageReader(Protocol):
@@ -112,12 +114,13 @@ def _upload_from_s3_record(message_id: str, record: Any, bucket: str) -> Upload 
 
 @dataclass
 class _Pending:
-    """An upload on its way through the batch."""
+    """An upload on its way through the batch: a document to store, or a reason to retry."""
 
     upload: Upload
     facts: ImageFacts
     prepared: PreparedImage | None = None
     document: dict[str, Any] | None = None
+    retry: bool = False
 
 
 @dataclass
@@ -130,7 +133,12 @@ class BatchOutcome:
 
 
 class Analyzer:
-    """Runs one SQS batch through validation, Vision and Cosmos DB."""
+    """Runs one SQS batch through validation, Vision and Cosmos DB.
+
+    Reads and writes are network-bound and independent, so they run on a few threads (the
+    SDK clients are thread-safe); Vision gets one call per 16 images. Log lines name the
+    image explicitly (``image_id=``) because logger context keys are not thread-safe.
+    """
 
     def __init__(
         self,
@@ -148,96 +156,96 @@ class Analyzer:
 
     def run(self, uploads: Sequence[Upload]) -> BatchOutcome:
         """Analyze and store every upload; report messages that should be retried."""
+        with ThreadPoolExecutor(max_workers=IO_THREADS) as pool:
+            items = [p for p in pool.map(self._read, _unique(uploads)) if p is not None]
+            valid = [p for p in items if p.prepared is not None]
+            for start in range(0, len(valid), VISION_BATCH):
+                self._annotate(valid[start : start + VISION_BATCH])
+            list(pool.map(self._store, [p for p in items if p.document is not None]))
         outcome = BatchOutcome()
-        pending = [self._read(u, outcome) for u in _unique(uploads)]
-        ready = [p for p in pending if p is not None]
-        valid = [p for p in ready if p.prepared is not None]
-        for start in range(0, len(valid), VISION_BATCH):
-            self._annotate(valid[start : start + VISION_BATCH], outcome)
-        for item in ready:
-            if item.document is not None:
-                self._store(item, outcome)
+        for item in items:
+            if item.retry:
+                outcome.retry_message_ids.add(item.upload.message_id)
+            elif item.document is not None and item.document["status"] == "done":
+                outcome.done += 1
+            elif item.document is not None:
+                outcome.failed += 1
         return outcome
 
-    def _read(self, upload: Upload, outcome: BatchOutcome) -> _Pending | None:
-        """Read and validate one upload: ready for Vision, already failed, or retry/skip (None)."""
-        bucket = self._reader.bucket
-        with logger.append_context_keys(image_id=upload.image_id):
-            try:
-                # The declared Content-Type is ignored: the bytes decide what the file is.
-                data = self._reader.read(upload.key, self._limits.max_bytes)
-            except ObjectMissingError:
-                logger.warning("The uploaded object no longer exists; nothing to analyze")
-                return None
-            except ObjectTooLargeError as exc:
-                facts = ImageFacts(upload.image_id, upload.key, bucket, exc.size)
-                reason = f"The file is larger than the limit of {self._limits.max_bytes} bytes."
-                return _Pending(upload, facts, document=self._failed(facts, reason))
-            except Exception as exc:
-                logger.warning("Could not read the object; will retry", reason=_short(exc))
-                outcome.retry_message_ids.add(upload.message_id)
-                return None
-            facts = ImageFacts(upload.image_id, upload.key, bucket, len(data))
-            try:
-                prepared = prepare_image(
-                    data, max_bytes=self._limits.max_bytes, max_pixels=self._limits.max_pixels
-                )
-            except ImageRejectedError as exc:
-                logger.info("Rejected the upload", reason=str(exc))
-                return _Pending(upload, facts, document=self._failed(facts, str(exc)))
-            facts = replace(
-                facts,
-                content_type=prepared.content_type,
-                width=prepared.width,
-                height=prepared.height,
+    def _read(self, upload: Upload) -> _Pending | None:
+        """Read and validate one upload (None when the object is gone: nothing to do)."""
+        image_id = upload.image_id
+        facts = ImageFacts(image_id, upload.key, self._reader.bucket, upload.size)
+        try:
+            # The declared Content-Type is ignored: the bytes decide what the file is.
+            data = self._reader.read(upload.key, self._limits.max_bytes)
+        except ObjectMissingError:
+            logger.warning("The object no longer exists; nothing to analyze", image_id=image_id)
+            return None
+        except ObjectTooLargeError as exc:
+            reason = f"The file is larger than the limit of {self._limits.max_bytes} bytes."
+            facts = replace(facts, size=exc.size)
+            return _Pending(upload, facts, document=self._failed(facts, reason))
+        except Exception as exc:
+            logger.warning("Could not read the object", image_id=image_id, reason=_short(exc))
+            return _Pending(upload, facts, retry=True)
+        facts = replace(facts, size=len(data))
+        try:
+            prepared = prepare_image(
+                data, max_bytes=self._limits.max_bytes, max_pixels=self._limits.max_pixels
             )
-            return _Pending(upload, facts, prepared=prepared)
+        except ImageRejectedError as exc:
+            logger.info("Rejected the upload", image_id=image_id, reason=str(exc))
+            return _Pending(upload, facts, document=self._failed(facts, str(exc)))
+        facts = replace(
+            facts, content_type=prepared.content_type, width=prepared.width, height=prepared.height
+        )
+        return _Pending(upload, facts, prepared=prepared)
 
-    def _annotate(self, batch: list[_Pending], outcome: BatchOutcome) -> None:
+    def _annotate(self, batch: list[_Pending]) -> None:
+        """One Vision call for up to 16 prepared images; sets each item's document or retry."""
         images = [p.prepared.vision_bytes for p in batch if p.prepared is not None]
         started = time.perf_counter()
         try:
             results = self._vision.annotate(images)
         except Exception as exc:
             logger.warning(
-                "Vision is unavailable; the batch will be retried",
+                "Vision is unavailable; these images will be retried",
                 image_ids=[p.upload.image_id for p in batch],
                 reason=_short(exc),
             )
-            outcome.retry_message_ids.update(p.upload.message_id for p in batch)
+            for item in batch:
+                item.retry = True
             return
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
             metrics.add_metric(name="VisionLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
         now = self._clock()
         for item, result in zip(batch, results, strict=True):
-            with logger.append_context_keys(image_id=item.upload.image_id):
-                if result.annotation is not None:
-                    item.document = done_document(item.facts, result.annotation, now)
-                elif result.transient:
-                    logger.warning("Vision failed on this image; will retry", reason=result.error)
-                    outcome.retry_message_ids.add(item.upload.message_id)
-                else:
-                    logger.info("Vision rejected the image", reason=result.error)
-                    item.document = failed_document(
-                        item.facts, f"Vision could not analyze this image: {result.error}", now
-                    )
-
-    def _store(self, item: _Pending, outcome: BatchOutcome) -> None:
-        assert item.document is not None
-        with logger.append_context_keys(image_id=item.upload.image_id):
-            try:
-                self._writer.upsert(item.document)
-            except Exception as exc:
-                logger.warning("Could not store the document; will retry", reason=_short(exc))
-                outcome.retry_message_ids.add(item.upload.message_id)
-                return
-            status = item.document["status"]
-            logger.info("Stored the image document", status=status)
-            if status == "done":
-                outcome.done += 1
+            image_id = item.upload.image_id
+            if result.annotation is not None:
+                item.document = done_document(item.facts, result.annotation, now)
+            elif result.transient:
+                logger.warning(
+                    "Vision failed on this image", image_id=image_id, reason=result.error
+                )
+                item.retry = True
             else:
-                outcome.failed += 1
+                logger.info("Vision rejected the image", image_id=image_id, reason=result.error)
+                reason = f"Vision could not analyze this image: {result.error}"
+                item.document = failed_document(item.facts, reason, now)
+
+    def _store(self, item: _Pending) -> None:
+        """Upsert the item's document; mark it for retry when the store fails."""
+        assert item.document is not None
+        image_id = item.upload.image_id
+        try:
+            self._writer.upsert(item.document)
+        except Exception as exc:
+            logger.warning("Could not store the document", image_id=image_id, reason=_short(exc))
+            item.retry = True
+            return
+        logger.info("Stored the image document", image_id=image_id, status=item.document["status"])
 
     def _failed(self, facts: ImageFacts, reason: str) -> dict[str, Any]:
         return failed_document(facts, reason, self._clock())
