@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from azure.core.exceptions import AzureError, ServiceRequestError
+from azure.core.exceptions import ServiceRequestError
 from azure.cosmos import CosmosClient, SSLConfiguration
 from azure.cosmos.exceptions import CosmosHttpResponseError
 
@@ -20,7 +20,12 @@ TIMEOUT_SECONDS = 15
 
 
 def cosmos_client(settings: CosmosSettings) -> CosmosClient:
-    """Connect to the account in ``settings`` (the SDK reads the account on connect)."""
+    """Connect to the account in ``settings``.
+
+    The SDK reads the account while connecting, so this raises the same AzureError (or
+    ValueError for a key that is not base64) as any later call; :func:`describe_cosmos_error`
+    turns those into a sentence.
+    """
     ca_bundle = os.environ.get("COSMOS_CA_BUNDLE", "").strip()
     ssl_config = None
     if ca_bundle:
@@ -29,18 +34,15 @@ def cosmos_client(settings: CosmosSettings) -> CosmosClient:
         # Without ssl_config the SDK skips verification for 127.0.0.1; with it, it verifies.
         ssl_config = SSLConfiguration()
         ssl_config.SSLCaCerts = ca_bundle
-    try:
-        return CosmosClient(
-            settings.endpoint,
-            credential=settings.key,
-            ssl_config=ssl_config,
-            connection_timeout=TIMEOUT_SECONDS,
-            retry_total=2,
-            retry_connect=1,
-            retry_backoff_max=5,
-        )
-    except (AzureError, ValueError) as error:
-        raise CommandError(describe_cosmos_error(error, settings)) from None
+    return CosmosClient(
+        settings.endpoint,
+        credential=settings.key,
+        ssl_config=ssl_config,
+        connection_timeout=TIMEOUT_SECONDS,
+        retry_total=2,
+        retry_connect=1,
+        retry_backoff_max=5,
+    )
 
 
 def describe_cosmos_error(error: BaseException, settings: CosmosSettings) -> str:

@@ -169,11 +169,13 @@ def check_cosmos(settings: CosmosSettings | None) -> Check:
         store = ImageStore(lambda _refresh: settings, ca_bundle=_ca_bundle())
         store.get(str(uuid.uuid4()))
     except CommandError as error:
-        return Check(name, Status.FAILED, str(error), _cosmos_fix(str(error)))
-    except (AzureError, StoreUnavailableError) as error:
+        return Check(name, Status.FAILED, str(error))
+    except (AzureError, ValueError, StoreUnavailableError) as error:
         cause = error.__cause__ if isinstance(error, StoreUnavailableError) else error
-        message = describe_cosmos_error(cause or error, settings)
-        return Check(name, Status.FAILED, message, _cosmos_fix(message))
+        cause = cause or error
+        return Check(
+            name, Status.FAILED, describe_cosmos_error(cause, settings), _cosmos_fix(cause)
+        )
     if not policy_matches(properties.get("indexingPolicy", {})):
         return Check(
             name,
@@ -220,9 +222,16 @@ def _http_get(url: str) -> tuple[int, str, bytes]:
 
 def _vision_problem(error: BaseException) -> tuple[str, str]:
     """What went wrong calling Vision, and what to do about it."""
+    if isinstance(error, google_exceptions.RetryError) and error.cause is not None:
+        error = error.cause  # retried until the deadline: report the last failure
     if isinstance(error, requests.RequestException):
         return "cannot connect", "check your network (or that `tricloud demo` is running)"
-    if isinstance(error, auth_exceptions.GoogleAuthError | ValueError):
+    credentials_refused = (
+        auth_exceptions.GoogleAuthError,
+        google_exceptions.Unauthenticated,
+        ValueError,
+    )
+    if isinstance(error, credentials_refused):
         return (
             f"the GCP credentials do not work: {_first_line(error)}",
             "the key may be deleted or disabled: create a new one and run "
@@ -242,10 +251,12 @@ def _ca_bundle() -> str | None:
     return os.environ.get("COSMOS_CA_BUNDLE", "").strip() or None
 
 
-def _cosmos_fix(message: str) -> str:
-    if "cosmos init" in message:
+def _cosmos_fix(error: BaseException) -> str:
+    """What to do about a Cosmos DB failure (a 404 message already names the command)."""
+    status = getattr(error, "status_code", None)
+    if status == 404:
         return ""
-    if "refused the key" in message:
+    if status == 401 or isinstance(error, ValueError):
         return "copy the primary key again and run `tricloud secrets set-cosmos`"
     return "check the endpoint in the secret and the account's network settings"
 

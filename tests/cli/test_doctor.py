@@ -100,7 +100,7 @@ def test_names_vision_when_its_server_is_stopped(
 
     assert result.code == 1
     assert result.status("Cloud Vision") == "✗"
-    assert stopped.endpoint in result.line("Cloud Vision")
+    assert f"{stopped.endpoint}: cannot connect" in result.line("Cloud Vision")
     assert [result.status(name) for name in CHECKS if name != "Cloud Vision"] == ["✓"] * 5
     assert "1 of 6 checks failed." in result.out
 
