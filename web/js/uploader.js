@@ -17,21 +17,19 @@ export class UploadError extends Error {
   }
 }
 
+const XML_ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
 /**
- * The <Code> and <Message> of an S3 XML error answer, if any (parsed, never rendered as HTML).
- * @param {string} text
- * @returns {{code: string, message: string}}
+ * The text of one element of an S3 XML error answer ("" when absent). Read with a pattern, not a
+ * DOM parser: a parser error document would carry inline styles that a strict CSP reports.
+ * @param {string} body
+ * @param {"Code"|"Message"} tag
+ * @returns {string}
  */
-function parseStorageError(text) {
-  try {
-    const doc = new DOMParser().parseFromString(text, "application/xml");
-    return {
-      code: doc.querySelector("Error > Code")?.textContent?.trim() || "",
-      message: doc.querySelector("Error > Message")?.textContent?.trim() || "",
-    };
-  } catch {
-    return { code: "", message: "" };
-  }
+function xmlText(body, tag) {
+  const match = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(body);
+  if (!match) return "";
+  return match[1].replace(/&(amp|lt|gt|quot|apos);/g, (_, name) => XML_ENTITIES[name]).trim();
 }
 
 /**
@@ -41,7 +39,8 @@ function parseStorageError(text) {
  * @returns {string}
  */
 export function describeUploadFailure(status, body) {
-  const { code, message } = parseStorageError(body);
+  const code = xmlText(body, "Code");
+  const message = xmlText(body, "Message");
   if (code === "EntityTooLarge") return "The photo is too big to upload. Choose a smaller one.";
   if (code === "EntityTooSmall") return "The photo is empty. Choose another one.";
   if (code === "AccessDenied" && /expired/i.test(message)) {

@@ -1,0 +1,207 @@
+"""Browser end-to-end fixtures: the real offline stack (`tricloud demo`) and Debian's Chromium.
+
+- ``app_url``: starts ``tricloud demo --port N`` once per session (in its own process group,
+  stopped with SIGTERM at the end) and returns its URL once it printed "tricloud is running at".
+  Set ``TRICLOUD_BROWSER_URL`` to run the tests against a demo that is already running instead.
+- ``browser``: Chromium driven by Playwright, with a fake camera that films a real photo (a cat,
+  1280×720) and auto-accepts the camera prompt.
+- ``page``: a fresh browser context per test. The page is served with the CSP that CloudFront
+  sends in production (``stacks.site.content_security_policy`` for the demo's bucket origin), and the test fails when the page logs a console error, throws,
+  or violates the CSP (tests that provoke errors on purpose call ``page_log.allow``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
+from skimage import data
+
+from local.servers import ManagedProcess, free_port
+from stacks.site import content_security_policy
+
+from .flows import SCREENSHOTS, PageLog
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+READY_LINE = re.compile(r"tricloud is running at (http://\S+)")
+DEMO_START_TIMEOUT_SECONDS = 180.0
+
+#: Chromium flags from DESIGN.md; the fake camera is added by ``launch_chromium``.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+]
+
+# Collects CSP violations in the page; Playwright injects it (CSP does not apply to it).
+_CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI}`);
+});
+"""
+
+
+def _tricloud_command() -> str:
+    beside_python = Path(sys.executable).with_name("tricloud")
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("tricloud")
+    if found is None:
+        pytest.fail("the `tricloud` command is not installed: run `make install`")
+    return found
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """The URL of a running offline stack (started here unless TRICLOUD_BROWSER_URL is set)."""
+    override = os.environ.get("TRICLOUD_BROWSER_URL")
+    if override:
+        yield override.rstrip("/")
+        return
+    log_path = REPO_ROOT / "test-output" / "server-logs" / "browser-demo.log"
+    port = free_port()
+    demo = ManagedProcess(
+        "tricloud demo",
+        [_tricloud_command(), "demo", "--port", str(port)],
+        log_path,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=REPO_ROOT,
+    )
+    demo.start()
+    try:
+        demo.wait_ready(
+            lambda: READY_LINE.search(log_path.read_text(errors="replace")) is not None,
+            timeout=DEMO_START_TIMEOUT_SECONDS,
+        )
+        match = READY_LINE.search(log_path.read_text(errors="replace"))
+        assert match is not None
+        yield match.group(1).rstrip("/")
+    finally:
+        demo.stop()
+
+
+@pytest.fixture(scope="session")
+def page_csp(app_url: str) -> str:
+    """The production CSP, with the origin the demo's pre-signed uploads go to as the bucket."""
+    request = urllib.request.Request(  # noqa: S310 (the demo's own http://127.0.0.1 URL)
+        f"{app_url}/api/uploads",
+        data=json.dumps({"content_type": "image/jpeg", "size": 1}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        upload_url = urlsplit(json.load(response)["upload"]["url"])
+    return content_security_policy(f"{upload_url.scheme}://{upload_url.netloc}")
+
+
+@pytest.fixture(scope="session")
+def fake_camera_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A one-frame 1280×720 Y4M video of a real photo for Chromium's fake camera."""
+    width, height = 1280, 720
+    photo = Image.fromarray(data.chelsea())
+    scale = max(width / photo.width, height / photo.height)
+    photo = photo.resize((round(photo.width * scale), round(photo.height * scale)), Image.LANCZOS)
+    left, top = (photo.width - width) // 2, (photo.height - height) // 2
+    frame = photo.crop((left, top, left + width, top + height)).convert("YCbCr")
+    y, cb, cr = frame.split()
+    half = (width // 2, height // 2)
+    path = tmp_path_factory.mktemp("camera") / "cat-1280x720.y4m"
+    with path.open("wb") as out:
+        # C420jpeg: full-range YCbCr (what Pillow's YCbCr is) with 4:2:0 chroma.
+        out.write(f"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n".encode())
+        out.write(b"FRAME\n")
+        out.write(np.asarray(y).tobytes())
+        out.write(np.asarray(cb.resize(half, Image.BILINEAR)).tobytes())
+        out.write(np.asarray(cr.resize(half, Image.BILINEAR)).tobytes())
+    return path
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """The Playwright driver for the session."""
+    with sync_playwright() as driver:
+        yield driver
+
+
+def launch_chromium(
+    playwright: Playwright, *extra_args: str, camera_allowed: bool = True
+) -> Browser:
+    """Debian's Chromium with a fake camera whose permission prompt is answered at once."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
+    prompt = "--use-fake-ui-for-media-stream" + ("" if camera_allowed else "=deny")
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, prompt, *extra_args]
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright, fake_camera_video: Path) -> Iterator[Browser]:
+    """Chromium whose fake camera films the cat photo."""
+    chromium = launch_chromium(playwright, f"--use-file-for-fake-video-capture={fake_camera_video}")
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+
+
+def open_context(
+    browser: Browser, app_url: str, csp: str, viewport: dict[str, int]
+) -> BrowserContext:
+    """A fresh context whose page documents are served with the given CSP."""
+    context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    # A document that Playwright fulfils no longer counts as loaded from 127.0.0.1, so Chromium's
+    # Local Network Access check would ask before it reaches the bucket on 127.0.0.1; say yes.
+    context.grant_permissions(["local-network-access"])
+    context.add_init_script(_CSP_LISTENER)
+
+    def with_csp(route: Route) -> None:
+        response = route.fetch()
+        headers = {**response.headers, "content-security-policy": csp}
+        route.fulfill(response=response, headers=headers)
+
+    context.route(re.compile(re.escape(app_url) + r"/(index\.html)?(\?.*)?$"), with_csp)
+    return context
+
+
+@pytest.fixture
+def page_log() -> PageLog:
+    """Console errors, page exceptions and CSP violations of this test's page."""
+    return PageLog()
+
+
+@pytest.fixture
+def page(browser: Browser, app_url: str, page_csp: str, page_log: PageLog) -> Iterator[Page]:
+    """A new tab in a fresh context; fails the test if the page logged an unexpected error."""
+    context = open_context(browser, app_url, page_csp, {"width": 1280, "height": 900})
+    tab = context.new_page()
+    page_log.attach(tab)
+    try:
+        yield tab
+        page_log.collect_csp_violations(tab)
+    finally:
+        context.close()
+    page_log.assert_clean()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _screenshot_folder() -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)

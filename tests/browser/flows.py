@@ -1,0 +1,105 @@
+"""What the browser tests do on the page, in the words of a user, and what they watch for."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import ConsoleMessage, Page, expect
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
+METRICS = REPO_ROOT / "test-output" / "browser-metrics.json"
+
+#: The offline analysis takes a few seconds; the page itself gives up after 90 s.
+RESULT_TIMEOUT_MS = 60_000
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+# While an upload is analyzed, GET /api/images/{id} answers 404 (the API contract) and Chromium
+# logs each 404 as a console error; those are expected, nothing else is.
+_PENDING_DETAIL_404 = re.compile(rf"/api/images/{UUID}$")
+
+
+@dataclass
+class PageLog:
+    """Console errors, uncaught exceptions and CSP violations seen on a page."""
+
+    problems: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern[str]] = field(default_factory=list)
+
+    def attach(self, page: Page) -> None:
+        """Start listening on ``page``."""
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
+
+    def allow(self, pattern: str) -> None:
+        """Accept console errors matching ``pattern`` (for tests that provoke them)."""
+        self.allowed.append(re.compile(pattern))
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        url = message.location.get("url", "")
+        if "status of 404" in message.text and _PENDING_DETAIL_404.search(url):
+            return
+        text = f"console error: {message.text} ({url})"
+        if not any(pattern.search(text) for pattern in self.allowed):
+            self.problems.append(text)
+
+    def collect_csp_violations(self, page: Page) -> None:
+        """Add the CSP violations the page recorded (see conftest)."""
+        if page.is_closed():
+            return
+        violations = page.evaluate("window.__cspViolations || []")
+        self.problems.extend(f"CSP violation: {v}" for v in violations)
+
+    def assert_clean(self) -> None:
+        """Fail with every problem seen."""
+        assert not self.problems, "the page reported problems:\n" + "\n".join(self.problems)
+
+
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """Save a screenshot as test-output/screenshots/<name>.png."""
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+def record_metric(name: str, value: Any) -> None:
+    """Merge one measured value into test-output/browser-metrics.json."""
+    metrics = json.loads(METRICS.read_text()) if METRICS.exists() else {}
+    metrics[name] = value
+    METRICS.parent.mkdir(parents=True, exist_ok=True)
+    METRICS.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+
+
+def open_capture(page: Page, app_url: str) -> None:
+    """Open the capture view."""
+    page.goto(f"{app_url}/#/")
+    expect(page.get_by_role("heading", name="Snap a photo", level=1)).to_be_visible()
+
+
+def start_camera(page: Page) -> None:
+    """Start the camera and wait for the live picture."""
+    page.get_by_role("button", name="Start camera").click()
+    expect(page.get_by_role("button", name="Take photo")).to_be_visible()
+    expect(page.locator("#camera-video")).not_to_have_js_property("videoWidth", 0)
+
+
+def upload_and_wait_for_result(page: Page) -> str:
+    """Upload the previewed photo, wait for its result view, and return the image id."""
+    page.get_by_role("button", name="Upload and analyze").click()
+    page.wait_for_url(re.compile(rf"#/images/{UUID}$"), timeout=RESULT_TIMEOUT_MS)
+    expect(page.locator(".result")).to_be_visible(timeout=RESULT_TIMEOUT_MS)
+    return page.url.rsplit("/", 1)[-1]
+
+
+def label_names(page: Page) -> list[str]:
+    """The label names shown in the result view, in order."""
+    return page.locator("#labels-title + .bars .bar-name").all_text_contents()
+
+
+def wait_for_photo(page: Page) -> None:
+    """Wait until the result photo has loaded from the bucket."""
+    # (Not page.wait_for_function: it evaluates strings, which the page's CSP rightly forbids.)
+    expect(page.locator(".photo")).not_to_have_js_property("naturalWidth", 0)

@@ -1,0 +1,91 @@
+"""The main journey on the real offline stack: camera → upload → result → gallery → filter → link."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .flows import (
+    PageLog,
+    label_names,
+    open_capture,
+    screenshot,
+    start_camera,
+    upload_and_wait_for_result,
+    wait_for_photo,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def test_capture_upload_result_gallery_filter_and_deep_link(page: Page, app_url: str) -> None:
+    open_capture(page, app_url)
+    screenshot(page, "01-capture-start")
+
+    start_camera(page)
+    screenshot(page, "02-camera-live")
+    page.get_by_role("button", name="Take photo").click()
+    expect(page.get_by_role("button", name="Upload and analyze")).to_be_focused()
+    expect(page.get_by_role("img", name=re.compile("Captured photo, 1280 × 720"))).to_be_visible()
+    screenshot(page, "03-photo-taken")
+
+    image_id = upload_and_wait_for_result(page)
+    wait_for_photo(page)
+    screenshot(page, "04-result")
+    labels = label_names(page)
+    assert labels, "the result shows no labels"
+    expect(page.locator("#image-status")).to_contain_text("Analysis done")
+    expect(page.get_by_role("heading", name="Dominant colours")).to_be_visible()
+    expect(page.locator(".swatch").first).to_be_visible()
+    facts = page.get_by_role("region", name="File")
+    expect(facts).to_contain_text("1280 × 720 px")
+    expect(facts).to_contain_text("image/jpeg")
+    expect(facts).to_contain_text(image_id)
+
+    # The new image is the newest in the gallery.
+    page.get_by_role("link", name="Back to the gallery").click()
+    cards = page.locator("#gallery-grid .card-link")
+    expect(cards.first).to_have_attribute("href", f"#/images/{image_id}")
+    expect(cards.first).to_contain_text(labels[0])
+    expect(page.locator("#gallery-grid .card-photo").first).not_to_have_js_property(
+        "naturalWidth", 0
+    )
+    screenshot(page, "05-gallery")
+
+    # Filtering by its top label keeps it; a label nobody has empties the grid.
+    page.get_by_label("Filter by label").fill(labels[0].upper())
+    page.get_by_role("button", name="Filter").click()
+    expect(page).to_have_url(re.compile(r"#/gallery\?label="))
+    expect(page.locator(f'#gallery-grid a[href="#/images/{image_id}"]')).to_be_visible()
+    screenshot(page, "06-gallery-filtered")
+    page.get_by_label("Filter by label").fill("no such label anywhere")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("#gallery-status")).to_contain_text("No images with the label")
+    expect(page.locator("#gallery-grid .card")).to_have_count(0)
+    page.get_by_role("button", name="Show all").click()
+    expect(cards.first).to_have_attribute("href", f"#/images/{image_id}")
+
+    # The card opens the result, and its link works in a new tab and on reload.
+    cards.first.click()
+    expect(page.locator(".result")).to_be_visible()
+    other = page.context.new_page()
+    other.goto(f"{app_url}/#/images/{image_id}")
+    expect(other.locator(".result")).to_be_visible()
+    other.reload()
+    expect(other.locator(".result")).to_be_visible()
+    assert label_names(other) == labels
+    wait_for_photo(other)
+    other.close()
+
+
+def test_unknown_image_link_says_so(page: Page, app_url: str, page_log: PageLog) -> None:
+    page_log.allow(r"status of 400")  # the API's answer to an id that is not a UUID
+    missing = "00000000-0000-4000-8000-000000000000"
+    page.goto(f"{app_url}/#/images/{missing}")
+    expect(page.get_by_role("alert")).to_contain_text(f"No analyzed image has the id “{missing}”")
+    page.goto(f"{app_url}/#/images/not-a-uuid")
+    expect(page.get_by_role("alert")).to_contain_text("is not a valid image id")
+    page.goto(f"{app_url}/#/nowhere")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()

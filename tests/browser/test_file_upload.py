@@ -1,0 +1,121 @@
+"""Choosing or dropping a file instead of using the camera, and what happens with bad files."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, Playwright, Request, expect
+from skimage import data
+
+from .conftest import launch_chromium, open_context
+from .flows import (
+    PageLog,
+    label_names,
+    open_capture,
+    screenshot,
+    upload_and_wait_for_result,
+    wait_for_photo,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def _save(array: object, path: Path, size: tuple[int, int] | None = None) -> Path:
+    image = Image.fromarray(array)  # type: ignore[arg-type]
+    if size is not None:
+        image = image.resize(size, Image.LANCZOS)
+    image.save(path, **({"quality": 92} if path.suffix == ".jpg" else {}))
+    return path
+
+
+def test_file_picker_uploads_a_real_photo(page: Page, app_url: str, tmp_path: Path) -> None:
+    photo = _save(data.chelsea(), tmp_path / "chelsea.jpg")
+    open_capture(page, app_url)
+    page.locator("#file-input").set_input_files(photo)
+    expect(page.locator("#capture-status")).to_contain_text("“chelsea.jpg” is ready")
+    expect(page.get_by_role("img", name="Chosen photo chelsea.jpg")).to_be_visible()
+    image_id = upload_and_wait_for_result(page)
+    wait_for_photo(page)
+    screenshot(page, "07-file-result")
+    assert label_names(page), "the result shows no labels"
+    facts = page.get_by_role("region", name="File")
+    expect(facts).to_contain_text("451 × 300 px")
+    expect(facts).to_contain_text(image_id)
+
+
+def test_large_png_is_sent_as_a_downscaled_jpeg(page: Page, app_url: str, tmp_path: Path) -> None:
+    big = _save(data.coffee(), tmp_path / "coffee.png", size=(2400, 1600))
+    posted: list[Request] = []
+    page.on("request", lambda r: posted.append(r) if r.url.endswith("/api/uploads") else None)
+    open_capture(page, app_url)
+    page.locator("#file-input").set_input_files(big)
+    upload_and_wait_for_result(page)
+    assert [r.post_data_json["content_type"] for r in posted] == ["image/jpeg"]
+    facts = page.get_by_role("region", name="File")
+    expect(facts).to_contain_text("1600 × 1067 px")
+    expect(facts).to_contain_text("image/jpeg")
+
+
+def test_dropped_file_becomes_the_photo(page: Page, app_url: str) -> None:
+    buffer = io.BytesIO()
+    Image.fromarray(data.astronaut()).save(buffer, format="PNG")
+    encoded = base64.b64encode(buffer.getvalue()).decode()
+    open_capture(page, app_url)
+    transfer = page.evaluate_handle(
+        """(b64) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], "astronaut.png", { type: "image/png" }));
+            return transfer;
+        }""",
+        encoded,
+    )
+    page.dispatch_event("#drop-zone", "dragover", {"dataTransfer": transfer})
+    page.dispatch_event("#drop-zone", "drop", {"dataTransfer": transfer})
+    expect(page.locator("#capture-status")).to_contain_text("“astronaut.png” is ready")
+    expect(page.get_by_role("button", name="Upload and analyze")).to_be_focused()
+
+
+def test_wrong_file_types_get_a_clear_error(page: Page, app_url: str, tmp_path: Path) -> None:
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/uploads" in r.url else None)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a photo")
+    fake_png = tmp_path / "broken.png"
+    fake_png.write_bytes(b"\x89PNG\r\n\x1a\n but nothing else")
+    open_capture(page, app_url)
+
+    page.locator("#file-input").set_input_files(notes)
+    alert = page.get_by_role("alert")
+    expect(alert).to_have_text(re.compile("“notes.txt” is not a supported image"))
+    screenshot(page, "08-wrong-file-type")
+
+    page.locator("#file-input").set_input_files(fake_png)
+    expect(alert).to_have_text(re.compile("cannot be read as an image"))
+    expect(page.get_by_role("button", name="Upload and analyze")).to_be_hidden()
+    assert asked == [], "nothing may be uploaded for a file that is not an image"
+
+
+def test_denied_camera_offers_the_file_picker(
+    playwright: Playwright, app_url: str, page_csp: str, page_log: PageLog
+) -> None:
+    browser = launch_chromium(playwright, camera_allowed=False)
+    try:
+        context = open_context(browser, app_url, page_csp, {"width": 1280, "height": 900})
+        page = context.new_page()
+        page_log.attach(page)
+        open_capture(page, app_url)
+        page.get_by_role("button", name="Start camera").click()
+        expect(page.locator("#camera-message")).to_have_text(re.compile("Camera access was denied"))
+        expect(page.locator("#file-input")).to_be_focused()
+        expect(page.locator("label[for=file-input]")).to_be_visible()
+        screenshot(page, "09-camera-denied")
+        page_log.collect_csp_violations(page)
+    finally:
+        browser.close()
+    page_log.assert_clean()
