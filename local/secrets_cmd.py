@@ -127,7 +127,15 @@ def set_cosmos(args: argparse.Namespace) -> int:
     secret_id = resolve_secret_id(
         args.secret_id, args.stack, stack_outputs.COSMOS_SECRET, args.region
     )
-    version = write_secret(aws_client("secretsmanager", args.region), secret_id, text)
+    stored = json.dumps(
+        {
+            "endpoint": settings.endpoint,
+            "key": settings.key,
+            "database": settings.database,
+            "container": settings.container,
+        }
+    )
+    version = write_secret(aws_client("secretsmanager", args.region), secret_id, stored)
     print(
         f"Stored Cosmos DB settings for {settings.endpoint} "
         f"(database {settings.database!r}, container {settings.container!r}) "
