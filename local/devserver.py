@@ -5,6 +5,10 @@ Lambda proxy integration sends, the function's handler runs in this process (one
 "container" per function, see :mod:`local.lambda_runtime`), and its proxy response becomes
 the HTTP answer. Everything else is a static file from ``web/``.
 
+Every answer carries the security headers CloudFront adds in AWS (``stacks/site.py``),
+with the CSP naming the local S3 endpoint as the upload origin, so the page meets the
+same policy offline; HSTS is left out because the demo is plain HTTP on 127.0.0.1.
+
 ``python -m local.devserver --port N`` with the handler environment already set.
 """
 
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import logging
 import mimetypes
+import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
@@ -36,7 +41,42 @@ API_FUNCTIONS: dict[str, str] = {
 }
 #: API Gateway's payload limit for a request body.
 MAX_BODY_BYTES = 10 * 1024 * 1024
-_STATIC_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-cache"))
+_STATIC_HEADERS = (("Cache-Control", "no-cache"),)
+
+
+def content_security_policy(upload_origin: str) -> str:
+    """The page's CSP, as ``stacks.site.content_security_policy`` builds it (a test checks)."""
+    directives = {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": f"'self' blob: data: {upload_origin}",
+        "media-src": "'self' blob: mediastream:",
+        "connect-src": f"'self' {upload_origin}",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def security_headers(upload_origin: str) -> list[tuple[str, str]]:
+    """CloudFront's response headers policy of the site, without HSTS (plain HTTP here)."""
+    return [
+        ("Content-Security-Policy", content_security_policy(upload_origin)),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("Permissions-Policy", "camera=(self), microphone=(), geolocation=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+
+
+def upload_origin_from_env(env: Mapping[str, str]) -> str:
+    """The origin of the local S3 endpoint (``AWS_ENDPOINT_URL``), where uploads go."""
+    url = urlsplit(env.get("AWS_ENDPOINT_URL", ""))
+    return f"{url.scheme}://{url.netloc}" if url.scheme and url.netloc else ""
 
 
 class DevServer(ThreadingHTTPServer):
@@ -45,11 +85,16 @@ class DevServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, address: tuple[str, int], functions: Mapping[str, FunctionHost], web_root: Path
+        self,
+        address: tuple[str, int],
+        functions: Mapping[str, FunctionHost],
+        web_root: Path,
+        upload_origin: str,
     ) -> None:
         super().__init__(address, DevRequestHandler)
         self.functions = dict(functions)
         self.web_root = web_root.resolve()
+        self.security_headers = security_headers(upload_origin)
 
 
 class DevRequestHandler(BaseHTTPRequestHandler):
@@ -135,9 +180,12 @@ class DevRequestHandler(BaseHTTPRequestHandler):
 
     def _send(self, response: HttpResponse) -> None:
         self.send_response(response.status)
+        own = {name.lower() for name, _ in self.server.security_headers}
         for name, value in response.headers:
-            if name.lower() not in {"content-length", "connection", "transfer-encoding"}:
+            if name.lower() not in {"content-length", "connection", "transfer-encoding", *own}:
                 self.send_header(name, value)
+        for name, value in self.server.security_headers:
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
         if self.command != "HEAD":
@@ -177,7 +225,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop)
     functions = load_api_functions()
     try:
-        server = DevServer(("127.0.0.1", args.port), functions, args.web_root)
+        server = DevServer(
+            ("127.0.0.1", args.port),
+            functions,
+            args.web_root,
+            upload_origin_from_env(os.environ),
+        )
     except OSError as error:
         LOG.error("cannot listen on 127.0.0.1:%d: %s", args.port, error)
         return 1

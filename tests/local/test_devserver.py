@@ -14,8 +14,10 @@ import requests
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
-from local.devserver import DevServer
+from local.devserver import DevServer, content_security_policy
 from local.lambda_runtime import FunctionHost
+
+UPLOAD_ORIGIN = "http://127.0.0.1:4566"
 
 
 @dataclass
@@ -54,7 +56,7 @@ def base_url(recorder: Recorder, tmp_path: Path) -> Iterator[str]:
     (tmp_path / "js" / "app.js").write_text("export {};")
     (tmp_path.parent / "secret.txt").write_text("outside web root")
     hosts = {name: FunctionHost(name, recorder) for name in ("presign", "list_images", "detail")}
-    server = DevServer(("127.0.0.1", 0), hosts, tmp_path)
+    server = DevServer(("127.0.0.1", 0), hosts, tmp_path, UPLOAD_ORIGIN)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
@@ -136,3 +138,18 @@ def test_static_files_from_the_web_root_only(base_url: str) -> None:
     assert requests.get(f"{base_url}/../secret.txt", timeout=10).status_code == 404
     assert requests.get(f"{base_url}/%2e%2e/secret.txt", timeout=10).status_code == 404
     assert requests.get(f"{base_url}/missing.css", timeout=10).status_code == 404
+
+
+def test_every_answer_has_the_cloudfront_security_headers(base_url: str) -> None:
+    for path in ("/", "/api/images/1", "/api/nothing"):
+        headers = requests.get(base_url + path, timeout=10).headers
+        assert headers["Content-Security-Policy"] == content_security_policy(UPLOAD_ORIGIN)
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Permissions-Policy"].startswith("camera=(self)")
+
+
+def test_the_csp_is_the_one_cloudfront_sends() -> None:
+    from stacks.site import content_security_policy as cloudfront_csp  # noqa: PLC0415 (slow CDK)
+
+    assert content_security_policy(UPLOAD_ORIGIN) == cloudfront_csp(UPLOAD_ORIGIN)
