@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import dataclasses
 import getpass
 import json
 import os
@@ -127,14 +128,7 @@ def set_cosmos(args: argparse.Namespace) -> int:
     secret_id = resolve_secret_id(
         args.secret_id, args.stack, stack_outputs.COSMOS_SECRET, args.region
     )
-    stored = json.dumps(
-        {
-            "endpoint": settings.endpoint,
-            "key": settings.key,
-            "database": settings.database,
-            "container": settings.container,
-        }
-    )
+    stored = json.dumps(dataclasses.asdict(settings))  # the validated, trimmed values
     version = write_secret(aws_client("secretsmanager", args.region), secret_id, stored)
     print(
         f"Stored Cosmos DB settings for {settings.endpoint} "
