@@ -133,6 +133,19 @@ def test_set_gcp_into_a_secret_that_does_not_exist_says_deploy_first(
     assert "does not exist: deploy the stack first" in result.err
 
 
+def test_set_gcp_with_a_stack_without_the_output_says_so(
+    tricloud: Callable[..., Any],
+    make_stack: Callable[[dict[str, str]], str],
+    gcp_key_file: Path,
+) -> None:
+    stack = make_stack({"SiteUrl": "https://example.cloudfront.net"})
+
+    result = tricloud("secrets", "set-gcp", "--key-file", str(gcp_key_file), "--stack", stack)
+
+    assert result.code == 1
+    assert f"stack {stack!r} has no output 'GcpSecretName'" in result.err
+
+
 def test_set_gcp_with_an_unknown_stack_says_so(
     tricloud: Callable[..., Any], gcp_key_file: Path
 ) -> None:
