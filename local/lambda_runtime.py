@@ -52,7 +52,11 @@ def load_handler(entry_point: str) -> Handler:
 
 
 class FunctionHost:
-    """One function's handler, invoked one event at a time."""
+    """One function's handler, invoked one event at a time.
+
+    ``timeout_seconds`` feeds ``get_remaining_time_in_millis``; unlike Lambda, an
+    invocation that runs longer is not killed.
+    """
 
     def __init__(
         self,
