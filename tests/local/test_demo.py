@@ -6,6 +6,7 @@ find them all in /proc, whatever process group they run in.
 
 from __future__ import annotations
 
+import io
 import os
 import selectors
 import signal
@@ -15,9 +16,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+from PIL import Image
+from skimage import data
 
 from local.servers.process import free_port, port_is_open
 
@@ -82,7 +86,36 @@ def _start_demo(
     )
 
 
-def test_demo_serves_health_and_stops_cleanly_on_sigterm(marker: str, tmp_path: Path) -> None:
+def _upload_and_wait(base: str) -> dict[str, Any]:
+    """Upload a photo as the page does (pre-signed POST) and poll until it is analyzed."""
+    buffer = io.BytesIO()
+    Image.fromarray(data.chelsea()).save(buffer, "JPEG")  # type: ignore[no-untyped-call]
+    photo = buffer.getvalue()
+    answer = requests.post(
+        f"{base}/api/uploads", json={"content_type": "image/jpeg", "size": len(photo)}, timeout=10
+    )
+    assert answer.status_code == 201, answer.text
+    upload = answer.json()["upload"]
+    posted = requests.post(
+        upload["url"],
+        data=upload["fields"],
+        files={"file": ("cat.jpg", photo, "image/jpeg")},
+        headers={"Origin": base},
+        timeout=10,
+    )
+    assert posted.status_code == 204, posted.text
+    detail = f"{base}/api/images/{answer.json()['id']}"
+    for _ in range(120):  # bounded: ~60 s at most
+        found = requests.get(detail, timeout=10)
+        if found.status_code == 200:
+            document: dict[str, Any] = found.json()
+            return document
+        assert found.status_code == 404, found.text
+        time.sleep(0.5)
+    pytest.fail(f"{detail} was not analyzed in time")
+
+
+def test_demo_analyzes_an_upload_and_stops_cleanly_on_sigterm(marker: str, tmp_path: Path) -> None:
     port = free_port()
     demo = _start_demo(marker, port, tmp_path)
     try:
@@ -92,6 +125,9 @@ def test_demo_serves_health_and_stops_cleanly_on_sigterm(marker: str, tmp_path: 
         assert (answer.status_code, answer.json()) == (200, {"status": "ok"})
         page = requests.get(f"http://127.0.0.1:{port}/", timeout=10)
         assert page.status_code == 200
+        document = _upload_and_wait(f"http://127.0.0.1:{port}")
+        assert document["status"] == "done"
+        assert any("cat" in name for name in document["label_names"])
         # moto, cosmosdb-server, Vision, worker, dev server (and the demo itself).
         assert len(_marked_pids(marker) - {demo.pid}) >= 5
         demo.send_signal(signal.SIGTERM)
