@@ -4,10 +4,11 @@
   stopped with SIGTERM at the end) and returns its URL once it printed "tricloud is running at".
   Set ``TRICLOUD_BROWSER_URL`` to run the tests against a demo that is already running instead.
 - ``browser``: Chromium driven by Playwright, with a fake camera that films a real photo (a cat,
-  1280×720) and auto-accepts the camera prompt.
+  1280 by 720) and auto-accepts the camera prompt.
 - ``page``: a fresh browser context per test. The page is served with the CSP that CloudFront
-  sends in production (``stacks.site.content_security_policy`` for the demo's bucket origin), and the test fails when the page logs a console error, throws,
-  or violates the CSP (tests that provoke errors on purpose call ``page_log.allow``).
+  sends in production (``stacks.site.content_security_policy`` for the demo's bucket origin),
+  and the test fails when the page logs a console error, throws, or violates the CSP (tests
+  that provoke errors on purpose call ``page_log.allow``).
 """
 
 from __future__ import annotations
@@ -26,12 +27,11 @@ import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
-from skimage import data
 
 from local.servers import ManagedProcess, free_port
 from stacks.site import content_security_policy
 
-from .flows import SCREENSHOTS, PageLog
+from .flows import SCREENSHOTS, PageLog, sample_photo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -101,24 +101,26 @@ def app_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def page_csp(app_url: str) -> str:
     """The production CSP, with the origin the demo's pre-signed uploads go to as the bucket."""
-    request = urllib.request.Request(  # noqa: S310 (the demo's own http://127.0.0.1 URL)
+    request = urllib.request.Request(
         f"{app_url}/api/uploads",
         data=json.dumps({"content_type": "image/jpeg", "size": 1}).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:
         upload_url = urlsplit(json.load(response)["upload"]["url"])
     return content_security_policy(f"{upload_url.scheme}://{upload_url.netloc}")
 
 
 @pytest.fixture(scope="session")
 def fake_camera_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A one-frame 1280×720 Y4M video of a real photo for Chromium's fake camera."""
+    """A one-frame 1280 by 720 Y4M video of a real photo for Chromium's fake camera."""
     width, height = 1280, 720
-    photo = Image.fromarray(data.chelsea())
+    photo = sample_photo("chelsea")
     scale = max(width / photo.width, height / photo.height)
-    photo = photo.resize((round(photo.width * scale), round(photo.height * scale)), Image.LANCZOS)
+    photo = photo.resize(
+        (round(photo.width * scale), round(photo.height * scale)), Image.Resampling.LANCZOS
+    )
     left, top = (photo.width - width) // 2, (photo.height - height) // 2
     frame = photo.crop((left, top, left + width, top + height)).convert("YCbCr")
     y, cb, cr = frame.split()
@@ -129,8 +131,8 @@ def fake_camera_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
         out.write(f"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n".encode())
         out.write(b"FRAME\n")
         out.write(np.asarray(y).tobytes())
-        out.write(np.asarray(cb.resize(half, Image.BILINEAR)).tobytes())
-        out.write(np.asarray(cr.resize(half, Image.BILINEAR)).tobytes())
+        out.write(np.asarray(cb.resize(half, Image.Resampling.BILINEAR)).tobytes())
+        out.write(np.asarray(cr.resize(half, Image.Resampling.BILINEAR)).tobytes())
     return path
 
 

@@ -8,12 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
 from playwright.sync_api import ConsoleMessage, Page, expect
+from skimage import data
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "test-output" / "screenshots"
 METRICS = REPO_ROOT / "test-output" / "browser-metrics.json"
 
+#: The sign between width and height in the page's "1280 x 720 px".
+TIMES = "\N{MULTIPLICATION SIGN}"
 #: The offline analysis takes a few seconds; the page itself gives up after 90 s.
 RESULT_TIMEOUT_MS = 60_000
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -58,6 +62,11 @@ class PageLog:
     def assert_clean(self) -> None:
         """Fail with every problem seen."""
         assert not self.problems, "the page reported problems:\n" + "\n".join(self.problems)
+
+
+def sample_photo(name: str) -> Image.Image:
+    """One of skimage's real sample photos (chelsea, coffee, astronaut, rocket)."""
+    return Image.fromarray(getattr(data, name)())
 
 
 def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:

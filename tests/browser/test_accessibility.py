@@ -67,7 +67,9 @@ def test_keyboard_only_capture_and_upload(page: Page, app_url: str) -> None:
     expect(page.locator("#image-status")).to_have_attribute("aria-live", "polite")
 
 
-def test_every_view_fits_a_phone(browser: Browser, app_url: str, page_csp: str, page_log: PageLog) -> None:
+def test_every_view_fits_a_phone(
+    browser: Browser, app_url: str, page_csp: str, page_log: PageLog
+) -> None:
     context = open_context(browser, app_url, page_csp, {"width": 360, "height": 740})
     page = context.new_page()
     page_log.attach(page)

@@ -1,4 +1,4 @@
-"""The main journey on the real offline stack: camera → upload → result → gallery → filter → link."""
+"""The main journey on the offline stack: camera, upload, result, gallery, filter, deep link."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .flows import (
+    TIMES,
     PageLog,
     label_names,
     open_capture,
@@ -28,7 +29,7 @@ def test_capture_upload_result_gallery_filter_and_deep_link(page: Page, app_url:
     screenshot(page, "02-camera-live")
     page.get_by_role("button", name="Take photo").click()
     expect(page.get_by_role("button", name="Upload and analyze")).to_be_focused()
-    expect(page.get_by_role("img", name=re.compile("Captured photo, 1280 × 720"))).to_be_visible()
+    expect(page.get_by_role("img", name=f"Captured photo, 1280 {TIMES} 720 pixels")).to_be_visible()
     screenshot(page, "03-photo-taken")
 
     image_id = upload_and_wait_for_result(page)
@@ -40,7 +41,7 @@ def test_capture_upload_result_gallery_filter_and_deep_link(page: Page, app_url:
     expect(page.get_by_role("heading", name="Dominant colours")).to_be_visible()
     expect(page.locator(".swatch").first).to_be_visible()
     facts = page.get_by_role("region", name="File")
-    expect(facts).to_contain_text("1280 × 720 px")
+    expect(facts).to_contain_text(f"1280 {TIMES} 720 px")
     expect(facts).to_contain_text("image/jpeg")
     expect(facts).to_contain_text(image_id)
 

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, Playwright, Request, expect
-from skimage import data
 
 from .conftest import launch_chromium, open_context
 from .flows import (
+    TIMES,
     PageLog,
     label_names,
     open_capture,
+    sample_photo,
     screenshot,
     upload_and_wait_for_result,
     wait_for_photo,
@@ -25,16 +27,20 @@ from .flows import (
 pytestmark = pytest.mark.browser
 
 
-def _save(array: object, path: Path, size: tuple[int, int] | None = None) -> Path:
-    image = Image.fromarray(array)  # type: ignore[arg-type]
+def _save(name: str, path: Path, size: tuple[int, int] | None = None) -> Path:
+    """Save a sample photo as JPEG or PNG (by the file's suffix), optionally resized."""
+    image = sample_photo(name)
     if size is not None:
-        image = image.resize(size, Image.LANCZOS)
-    image.save(path, **({"quality": 92} if path.suffix == ".jpg" else {}))
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    if path.suffix == ".jpg":
+        image.save(path, "JPEG", quality=92)
+    else:
+        image.save(path, "PNG")
     return path
 
 
 def test_file_picker_uploads_a_real_photo(page: Page, app_url: str, tmp_path: Path) -> None:
-    photo = _save(data.chelsea(), tmp_path / "chelsea.jpg")
+    photo = _save("chelsea", tmp_path / "chelsea.jpg")
     open_capture(page, app_url)
     page.locator("#file-input").set_input_files(photo)
     expect(page.locator("#capture-status")).to_contain_text("“chelsea.jpg” is ready")
@@ -44,26 +50,26 @@ def test_file_picker_uploads_a_real_photo(page: Page, app_url: str, tmp_path: Pa
     screenshot(page, "07-file-result")
     assert label_names(page), "the result shows no labels"
     facts = page.get_by_role("region", name="File")
-    expect(facts).to_contain_text("451 × 300 px")
+    expect(facts).to_contain_text(f"451 {TIMES} 300 px")
     expect(facts).to_contain_text(image_id)
 
 
 def test_large_png_is_sent_as_a_downscaled_jpeg(page: Page, app_url: str, tmp_path: Path) -> None:
-    big = _save(data.coffee(), tmp_path / "coffee.png", size=(2400, 1600))
+    big = _save("coffee", tmp_path / "coffee.png", size=(2400, 1600))
     posted: list[Request] = []
     page.on("request", lambda r: posted.append(r) if r.url.endswith("/api/uploads") else None)
     open_capture(page, app_url)
     page.locator("#file-input").set_input_files(big)
     upload_and_wait_for_result(page)
-    assert [r.post_data_json["content_type"] for r in posted] == ["image/jpeg"]
+    assert [json.loads(r.post_data or "{}").get("content_type") for r in posted] == ["image/jpeg"]
     facts = page.get_by_role("region", name="File")
-    expect(facts).to_contain_text("1600 × 1067 px")
+    expect(facts).to_contain_text(f"1600 {TIMES} 1067 px")
     expect(facts).to_contain_text("image/jpeg")
 
 
 def test_dropped_file_becomes_the_photo(page: Page, app_url: str) -> None:
     buffer = io.BytesIO()
-    Image.fromarray(data.astronaut()).save(buffer, format="PNG")
+    sample_photo("astronaut").save(buffer, "PNG")
     encoded = base64.b64encode(buffer.getvalue()).decode()
     open_capture(page, app_url)
     transfer = page.evaluate_handle(

@@ -24,7 +24,9 @@ def test_downscale_keeps_the_aspect_ratio_and_never_upscales(page: Page, app_url
         app_url,
         """async () => {
           const { fitWithin } = await import("/js/encode.js");
-          return [fitWithin(4032, 3024, 1600), fitWithin(720, 1280, 1600), fitWithin(3000, 10, 1600)];
+          return [
+            fitWithin(4032, 3024, 1600), fitWithin(720, 1280, 1600), fitWithin(3000, 10, 1600),
+          ];
         }""",
     )
     assert sizes == [
@@ -34,15 +36,14 @@ def test_downscale_keeps_the_aspect_ratio_and_never_upscales(page: Page, app_url
     ]
 
 
-def test_backoff_grows_to_a_ceiling_and_stops_at_the_give_up_time(
-    page: Page, app_url: str
-) -> None:
+def test_backoff_grows_to_a_ceiling_and_stops_at_the_give_up_time(page: Page, app_url: str) -> None:
     delays = _run(
         page,
         app_url,
         """async () => {
           const { backoffSchedule } = await import("/js/poller.js");
-          return backoffSchedule({ initialDelay: 500, factor: 2, maxDelay: 3000, giveUpAfter: 12000 });
+          const timing = { initialDelay: 500, factor: 2, maxDelay: 3000, giveUpAfter: 12000 };
+          return backoffSchedule(timing);
         }""",
     )
     assert delays == [500, 1000, 2000, 3000, 3000]
@@ -76,8 +77,8 @@ def test_storage_errors_are_read_as_text(page: Page, app_url: str) -> None:
           const s3 = (code, message) =>
             `<?xml version="1.0"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
           return [
-            describeUploadFailure(400, s3("EntityTooLarge", "Your proposed upload exceeds the maximum")),
-            describeUploadFailure(403, s3("AccessDenied", "Invalid according to Policy: Policy expired.")),
+            describeUploadFailure(400, s3("EntityTooLarge", "Your upload exceeds the maximum")),
+            describeUploadFailure(403, s3("AccessDenied", "Invalid: Policy expired.")),
             describeUploadFailure(403, "<html>not xml"),
             describeUploadFailure(503, ""),
           ];
@@ -92,9 +93,7 @@ def test_storage_errors_are_read_as_text(page: Page, app_url: str) -> None:
     ]
 
 
-def test_api_errors_carry_the_servers_message(
-    page: Page, app_url: str, page_log: PageLog
-) -> None:
+def test_api_errors_carry_the_servers_message(page: Page, app_url: str, page_log: PageLog) -> None:
     page_log.allow(r"status of 400")
     error = _run(
         page,
@@ -102,7 +101,9 @@ def test_api_errors_carry_the_servers_message(
         """async () => {
           const { createUpload } = await import("/js/api.js");
           try { await createUpload("image/gif", 1000); return null; }
-          catch (error) { return { name: error.name, status: error.status, message: error.message }; }
+          catch (error) {
+            return { name: error.name, status: error.status, message: error.message };
+          }
         }""",
     )
     assert error is not None
@@ -123,7 +124,11 @@ HOSTILE_DOCUMENT = {
     "content_type": "image/jpeg",
     "labels": [{"description": "<img src=x onerror=alert(1)>", "score": 0.9}],
     "objects": [
-        {"name": "<b>box</b>", "score": 0.8, "box": [[0.1, 0.2], [0.5, 0.2], [0.5, 0.6], [0.1, 0.6]]}
+        {
+            "name": "<b>box</b>",
+            "score": 0.8,
+            "box": [[0.1, 0.2], [0.5, 0.2], [0.5, 0.6], [0.1, 0.6]],
+        }
     ],
     "safe_search": {"adult": "VERY_UNLIKELY", "racy": "<script>"},
     "colors": [{"hex": "#ff0000", "pixel_fraction": 0.5}, {"hex": "red;background:url(x)"}],
@@ -138,7 +143,7 @@ def test_result_view_renders_boxes_and_never_markup(page: Page, app_url: str) ->
           const { renderResult } = await import("/js/result-view.js");
           const node = renderResult(doc);
           const photo = node.querySelector(".photo");
-          const loaded = new Promise((resolve) => photo.addEventListener("load", resolve, { once: true }));
+          const loaded = new Promise((done) => photo.addEventListener("load", done));
           document.body.append(node);
           await loaded;
           const size = [photo.naturalWidth || doc.width, photo.naturalHeight || doc.height];
@@ -149,7 +154,8 @@ def test_result_view_renders_boxes_and_never_markup(page: Page, app_url: str) ->
             label: node.querySelector(".bar-name").textContent,
             polygon: node.querySelector("polygon")?.getAttribute("points") ?? null,
             boxText: node.querySelector(".photo-boxes text")?.textContent ?? null,
-            swatches: [...node.querySelectorAll(".swatch-chip")].map((c) => c.style.backgroundColor),
+            swatches: [...node.querySelectorAll(".swatch-chip")]
+              .map((chip) => chip.style.backgroundColor),
           };
         }""",
         HOSTILE_DOCUMENT,

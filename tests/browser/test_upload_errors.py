@@ -37,7 +37,7 @@ def test_upload_shows_progress_and_can_be_cancelled(page: Page, app_url: str) ->
     progress = page.locator("#upload-progress-bar")
     expect(progress).to_be_visible()
     expect(progress).not_to_have_js_property("value", 0)
-    expect(page.locator("#upload-progress-text")).to_contain_text(re.compile(r"\d+% \(.+ of .+\)"))
+    expect(page.locator("#upload-progress-text")).to_have_text(re.compile(r"\d+% of \d+\.\d kB"))
     screenshot(page, "10-uploading")
     page.get_by_role("button", name="Cancel upload").click()
     expect(page.locator("#capture-status")).to_have_text("Upload cancelled. You can upload again.")

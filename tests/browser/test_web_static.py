@@ -1,4 +1,4 @@
-"""Rules the page's source must keep: no HTML from strings, nothing inline that a strict CSP blocks."""
+"""Rules for the page's source: no HTML built from strings, nothing inline that a CSP blocks."""
 
 from __future__ import annotations
 
@@ -49,9 +49,9 @@ def test_html_has_nothing_inline(page: Path) -> None:
 
 def test_every_module_is_used() -> None:
     """Every module is imported by another one, or is the entry point the page loads."""
-    entry = re.findall(r'<script type="module" src="js/([\w-]+\.js)">', (WEB / "index.html").read_text())
-    imported = {
-        name for script in SCRIPTS for name in re.findall(r'from "\./([\w-]+\.js)"', script.read_text())
-    }
+    page = (WEB / "index.html").read_text()
+    entry = re.findall(r'<script type="module" src="js/([\w-]+\.js)">', page)
+    imports = r'from "\./([\w-]+\.js)"'
+    imported = {name for script in SCRIPTS for name in re.findall(imports, script.read_text())}
     assert entry == ["main.js"]
     assert {script.name for script in SCRIPTS} == imported | {"main.js"}

@@ -102,6 +102,7 @@ export class CaptureView {
     this.buttons.cancel.hidden = !busy;
     this.progress.hidden = !busy;
     this.fileInput.disabled = busy;
+    byId("file-button").hidden = busy;
     this.cameraSelect.disabled = busy;
     byId("camera-switch-group").hidden = state !== "live" || this.cameraSelect.options.length < 2;
   }
@@ -201,7 +202,8 @@ export class CaptureView {
     this.cancelUpload = () => {
       cancelled = true;
     };
-    this.setProgress(0, 0);
+    this.progressBar.value = 0;
+    this.progressText.textContent = "Preparing…";
     this.render();
     this.buttons.cancel.focus();
     try {
@@ -209,7 +211,7 @@ export class CaptureView {
       this.setStatus(`Uploading ${formatBytes(blob.size)}…`);
       const ticket = await createUpload(UPLOAD_TYPE, blob.size);
       if (cancelled) throw new Error("Upload cancelled.");
-      const handle = upload(ticket.upload, blob, (loaded, total) => this.setProgress(loaded, total));
+      const handle = upload(ticket.upload, blob, (loaded, total) => this.setProgress(loaded / total, blob.size));
       this.cancelUpload = handle.cancel;
       await handle.done;
       this.state = "captured";
@@ -232,13 +234,13 @@ export class CaptureView {
   }
 
   /**
-   * @param {number} loaded
-   * @param {number} total
+   * @param {number} fraction 0..1 of the request sent
+   * @param {number} bytes size of the photo
    */
-  setProgress(loaded, total) {
-    const percent = total ? Math.round((loaded / total) * 100) : 0;
+  setProgress(fraction, bytes) {
+    const percent = Math.round(fraction * 100);
     this.progressBar.value = percent;
-    this.progressText.textContent = total ? `${percent}% (${formatBytes(loaded)} of ${formatBytes(total)})` : "Preparing…";
+    this.progressText.textContent = `${percent}% of ${formatBytes(bytes)}`;
   }
 
   /** @param {string} text */

@@ -155,13 +155,19 @@ const SAFE_SEARCH_NAMES = /** @type {const} */ ([
 function renderSafeSearch(safeSearch) {
   if (!safeSearch || typeof safeSearch !== "object") return null;
   const values = /** @type {Record<string, unknown>} */ (safeSearch);
+  const panel = h("section", { class: "panel", "aria-labelledby": "safe-title" }, h("h2", { id: "safe-title", text: "SafeSearch" }));
+  const known = SAFE_SEARCH_NAMES.filter(([key]) => typeof values[key] === "string" && values[key] !== "UNKNOWN");
+  if (!known.length) {
+    panel.appendChild(h("p", { class: "hint" }, "SafeSearch gave no verdict for this photo."));
+    return panel;
+  }
   const list = h("dl", { class: "facts" });
-  for (const [key, name] of SAFE_SEARCH_NAMES) {
-    if (!(key in values)) continue;
+  for (const [key, name] of known) {
     const likelihood = formatLikelihood(values[key]);
     list.append(h("dt", { text: name }), h("dd", { class: `likelihood likelihood-${likelihood.replaceAll(" ", "-")}`, text: likelihood }));
   }
-  return h("section", { class: "panel", "aria-labelledby": "safe-title" }, h("h2", { id: "safe-title", text: "SafeSearch" }), list);
+  panel.appendChild(list);
+  return panel;
 }
 
 /**
