@@ -160,13 +160,16 @@ def test_a_server_that_cannot_start_is_named_and_the_rest_are_stopped(
     assert _marked_pids(marker) == set()
 
 
-def test_sigterm_during_start_up_still_stops_everything(marker: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_during_start_up_still_stops_everything(
+    marker: str, tmp_path: Path, stop_signal: signal.Signals
+) -> None:
     demo = _start_demo(marker, free_port(), tmp_path)
     try:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while not _marked_pids(marker) - {demo.pid} and time.monotonic() < deadline:
             time.sleep(0.05)
-        demo.send_signal(signal.SIGTERM)
+        demo.send_signal(stop_signal)
         demo.communicate(timeout=START_TIMEOUT_SECONDS)
     finally:
         if demo.poll() is None:
