@@ -177,3 +177,24 @@ def test_a_signal_during_start_up_still_stops_everything(
             demo.wait(timeout=10)
     assert demo.returncode == 0
     assert _marked_pids(marker) == set()
+
+
+def test_a_server_that_dies_is_named_and_the_rest_are_stopped(marker: str, tmp_path: Path) -> None:
+    demo = _start_demo(marker, free_port(), tmp_path)
+    try:
+        assert "running at" in _read_line(demo, START_TIMEOUT_SECONDS)
+        vision = [
+            pid
+            for pid in _marked_pids(marker)
+            if b"local.vision" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        assert len(vision) == 1
+        os.kill(vision[0], signal.SIGKILL)
+        _, err = demo.communicate(timeout=60)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait(timeout=10)
+    assert demo.returncode == 1
+    assert "local Vision server stopped unexpectedly" in err
+    assert _marked_pids(marker) == set()
