@@ -23,11 +23,9 @@ _FEATURE_NUMBERS = {name: number for number, name in FEATURE_TYPES.items()}
 #: google.cloud.vision_v1.Likelihood.UNKNOWN.
 LIKELIHOOD_UNKNOWN = (0, "UNKNOWN")
 
-#: google.rpc.Code values used in answers.
+#: google.rpc.Code values used in per-image errors.
 INVALID_ARGUMENT = 3
-RESOURCE_EXHAUSTED = 8
 INTERNAL = 13
-UNAVAILABLE = 14
 
 #: HTTP status → google.rpc status name, for whole-request errors.
 HTTP_STATUS_NAMES: dict[int, str] = {
