@@ -70,9 +70,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--port",
-        type=int,
-        default=int(os.environ.get("PORT", DEFAULT_PORT)),
-        help="port of the page and API (default: $PORT or %(default)s)",
+        type=_port,
+        # A string default goes through ``type`` too, so a bad $PORT is a usage error.
+        default=os.environ.get("PORT", str(DEFAULT_PORT)),
+        help=f"port of the page and API (default: $PORT or {DEFAULT_PORT})",
     )
     parser.add_argument(
         "--data",
@@ -81,6 +82,17 @@ def register(subparsers: Any) -> None:
         help="keep server logs and the TLS certificate here (the data itself is in memory)",
     )
     parser.set_defaults(func=run)
+
+
+def _port(text: str) -> int:
+    """A TCP port number from the command line or $PORT."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return port
 
 
 def run(args: argparse.Namespace) -> int:
