@@ -19,12 +19,8 @@ XRAY = (
     "X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support "
     "resource-level permissions, so CDK grants them on * (only these two actions).",
 )
-CDK_HELPER_PREFIXES = (
-    "Custom::CDKBucketDeployment",
-    "BucketNotificationsHandler",
-    "Custom::CrossRegionExportWriterCustomResourceProvider",
-    "Custom::CrossRegionExportReaderCustomResourceProvider",
-)
+DEPLOYMENT_HANDLER = "Custom::CDKBucketDeployment"
+NOTIFICATIONS_HANDLER = "BucketNotificationsHandler"
 
 
 def _ack(scope: IConstruct, *findings: tuple[str, str]) -> None:
@@ -129,30 +125,16 @@ def _acknowledge_cdk_helpers(stack: Stack) -> None:
         "CDK's own deployment-time helper function; AWSLambdaBasicExecutionRole only lets it "
         "write its logs.",
     )
-    runtime = (
-        "AwsSolutions-L1",
-        "CDK's own deployment-time helper; its runtime is chosen and updated by aws-cdk-lib.",
-    )
-    wildcard_resource = (
-        "AwsSolutions-IAM5[Resource::*]",
-        "CDK's helper needs account-wide calls that have no resource-level permissions "
-        "(e.g. cloudfront:CreateInvalidation via the distribution, ssm:GetParameters for "
-        "cross-region references, s3:PutBucketNotification).",
-    )
     for child in stack.node.children:
-        if child.node.id.startswith(CDK_HELPER_PREFIXES):
-            _ack(child, basic_role, runtime, wildcard_resource)
-    if isinstance(stack, TricloudStack):
-        _acknowledge_site_deployment(stack)
+        if child.node.id.startswith(NOTIFICATIONS_HANDLER):
+            _ack(child, basic_role)
+        elif child.node.id.startswith(DEPLOYMENT_HANDLER) and isinstance(stack, TricloudStack):
+            _ack(child, basic_role)
+            _acknowledge_site_deployment(stack, child)
 
 
-def _acknowledge_site_deployment(stack: TricloudStack) -> None:
+def _acknowledge_site_deployment(stack: TricloudStack, handler: IConstruct) -> None:
     """The BucketDeployment copies web/ from the CDK asset bucket into the site bucket."""
-    deployment = next(
-        (c for c in stack.node.children if c.node.id.startswith(CDK_HELPER_PREFIXES[0])), None
-    )
-    if deployment is None:
-        return
     site_bucket = stack.site.bucket.node.default_child
     assert isinstance(site_bucket, s3.CfnBucket)
     reason = (
@@ -168,7 +150,19 @@ def _acknowledge_site_deployment(stack: TricloudStack) -> None:
         f"Resource::<{stack.get_logical_id(site_bucket)}.Arn>/*",
         f"Resource::{_asset_bucket_arn(stack)}/*",
     ]
-    _ack(deployment, *((f"AwsSolutions-IAM5[{finding}]", reason) for finding in findings))
+    _ack(
+        handler,
+        *((f"AwsSolutions-IAM5[{finding}]", reason) for finding in findings),
+        (
+            "AwsSolutions-IAM5[Resource::*]",
+            "cloudfront:CreateInvalidation/GetInvalidation, granted by CDK's BucketDeployment "
+            "to invalidate the distribution after an upload; CDK does not scope it.",
+        ),
+        (
+            "AwsSolutions-L1",
+            "CDK's own deployment-time helper; its runtime is chosen and updated by aws-cdk-lib.",
+        ),
+    )
 
 
 def _asset_bucket_arn(stack: Stack) -> str:

@@ -10,7 +10,7 @@ from .synth import Synth
 def _paths(synth: Synth) -> dict[str, str]:
     """Full resource path of each API Gateway resource, by logical id."""
     resources = synth.resources("AWS::ApiGateway::Resource")
-    parents = {
+    parents: dict[str, tuple[str | None, str]] = {
         logical_id: (
             resource["Properties"]["ParentId"].get("Ref"),
             resource["Properties"]["PathPart"],
@@ -20,7 +20,8 @@ def _paths(synth: Synth) -> dict[str, str]:
 
     def full(logical_id: str) -> str:
         parent, part = parents[logical_id]
-        return (full(parent) if parent in parents else "") + "/" + part
+        prefix = full(parent) if parent in parents else ""
+        return f"{prefix}/{part}"
 
     return {logical_id: full(logical_id) for logical_id in parents}
 
@@ -37,9 +38,7 @@ def _routes(synth: Synth) -> dict[tuple[str, str], dict[str, Any]]:
 
 def _target(method: dict[str, Any]) -> str:
     parts = method["Integration"]["Uri"]["Fn::Join"][1]
-    return next(
-        part["Fn::GetAtt"][0] for part in parts if isinstance(part, dict) and "Fn::GetAtt" in part
-    )
+    return str(next(p["Fn::GetAtt"][0] for p in parts if isinstance(p, dict) and "Fn::GetAtt" in p))
 
 
 def test_routes_match_the_design_and_their_functions(default: Synth) -> None:
