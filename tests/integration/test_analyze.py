@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 import uuid
 from typing import Any
 
@@ -10,6 +12,7 @@ import pytest
 from skimage import data as skdata
 from unit import images
 
+from lambdas.observability import logger
 from local.provision import cosmos_secret_json
 from local.servers import CosmosServer, VisionServer, free_port
 
@@ -227,3 +230,21 @@ def test_object_over_the_size_limit_is_not_downloaded(stack: Stack) -> None:
     assert failed["status"] == "failed"
     assert failed["error"] == "The file is larger than the limit of 20000 bytes."
     assert failed["size"] == len(data)
+
+
+def test_logs_name_the_image_and_hold_no_secrets(
+    stack: Stack, cosmos_server: CosmosServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    photo = images.chelsea_jpeg()
+    ids, event = upload_all(stack, [(photo, "image/jpeg"), (images.gif(), "image/png")])
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        assert stack.analyze(event) == []
+    records = [r for r in caplog.records if r.name == "tricloud"]
+    per_image = [r for r in records if r.getMessage() != "Batch finished"]
+    assert {getattr(r, "image_id", None) for r in per_image} == set(ids)
+    # Rendered exactly as CloudWatch would get them:
+    output = "\n".join(logger.registered_formatter.format(r) for r in records)
+    assert cosmos_server.key not in output
+    assert "PRIVATE KEY" not in output
+    assert base64.b64encode(photo[:60]).decode()[:40] not in output  # no image bytes
