@@ -126,17 +126,24 @@ class Api(Construct):
         )
 
     def _gateway_errors(self) -> None:
-        """Errors API Gateway answers itself (validation, throttling, unknown route)."""
-        json_error = {
-            apigw.ResponseType.BAD_REQUEST_BODY: "invalid_request",
-            apigw.ResponseType.BAD_REQUEST_PARAMETERS: "invalid_request",
-            apigw.ResponseType.DEFAULT_4_XX: "request_rejected",
-            apigw.ResponseType.DEFAULT_5_XX: "gateway_error",
-        }
-        for response_type, code in json_error.items():
+        """Errors API Gateway answers itself, in the API's error shape.
+
+        The API has no authorizer, so "missing authentication token" only ever means an
+        unknown route or method: it is answered as a 404.
+        """
+        responses = [
+            (apigw.ResponseType.BAD_REQUEST_BODY, "invalid_request", None),
+            (apigw.ResponseType.BAD_REQUEST_PARAMETERS, "invalid_request", None),
+            (apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, "not_found", "404"),
+            (apigw.ResponseType.THROTTLED, "throttled", None),
+            (apigw.ResponseType.DEFAULT_4_XX, "request_rejected", None),
+            (apigw.ResponseType.DEFAULT_5_XX, "gateway_error", None),
+        ]
+        for response_type, code, status in responses:
             self.api.add_gateway_response(
-                f"{code}-{response_type.response_type}",
+                response_type.response_type,
                 type=response_type,
+                status_code=status,
                 templates={"application/json": _ERROR_TEMPLATE % code},
             )
 

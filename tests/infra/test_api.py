@@ -106,6 +106,8 @@ def test_gateway_errors_use_the_api_error_shape(default: Synth) -> None:
     assert set(by_type) == {
         "BAD_REQUEST_BODY",
         "BAD_REQUEST_PARAMETERS",
+        "MISSING_AUTHENTICATION_TOKEN",
+        "THROTTLED",
         "DEFAULT_4XX",
         "DEFAULT_5XX",
     }
@@ -113,6 +115,17 @@ def test_gateway_errors_use_the_api_error_shape(default: Synth) -> None:
     assert template == (
         '{"error": {"code": "invalid_request", "message": $context.error.messageString}}'
     )
+
+
+def test_an_unknown_route_is_a_404(default: Synth) -> None:
+    responses = default.resources("AWS::ApiGateway::GatewayResponse").values()
+    (missing,) = [
+        r["Properties"]
+        for r in responses
+        if r["Properties"]["ResponseType"] == "MISSING_AUTHENTICATION_TOKEN"
+    ]
+    assert missing["StatusCode"] == "404"
+    assert '"code": "not_found"' in missing["ResponseTemplates"]["application/json"]
 
 
 def test_throttling_comes_from_context(variant: Synth) -> None:
