@@ -38,7 +38,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 READY_LINE = re.compile(r"tricloud is running at (http://\S+)")
 DEMO_START_TIMEOUT_SECONDS = 180.0
 
-#: Chromium flags from DESIGN.md; the fake camera is added by ``launch_chromium``.
+#: Chromium flags from DESIGN.md; the fake cameras are added by ``launch_chromium``.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -47,7 +47,6 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--use-fake-device-for-media-stream",
 ]
 
 # Collects CSP violations in the page; Playwright injects it (CSP does not apply to it).
@@ -144,14 +143,17 @@ def playwright() -> Iterator[Playwright]:
 
 
 def launch_chromium(
-    playwright: Playwright, *extra_args: str, camera_allowed: bool = True
+    playwright: Playwright, *extra_args: str, camera_allowed: bool = True, cameras: int = 1
 ) -> Browser:
-    """Debian's Chromium with a fake camera whose permission prompt is answered at once."""
+    """Debian's Chromium with fake cameras whose permission prompt is answered at once."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
+    device = "--use-fake-device-for-media-stream" + (
+        f"=device-count={cameras}" if cameras > 1 else ""
+    )
     prompt = "--use-fake-ui-for-media-stream" + ("" if camera_allowed else "=deny")
     return playwright.chromium.launch(
-        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, prompt, *extra_args]
+        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, device, prompt, *extra_args]
     )
 
 

@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, Playwright, Request, expect
+from playwright.sync_api import Page, Request, expect
 
-from .conftest import launch_chromium, open_context
 from .flows import (
     TIMES,
-    PageLog,
     label_names,
     open_capture,
     sample_photo,
@@ -105,23 +103,3 @@ def test_wrong_file_types_get_a_clear_error(page: Page, app_url: str, tmp_path: 
     expect(alert).to_have_text(re.compile("cannot be read as an image"))
     expect(page.get_by_role("button", name="Upload and analyze")).to_be_hidden()
     assert asked == [], "nothing may be uploaded for a file that is not an image"
-
-
-def test_denied_camera_offers_the_file_picker(
-    playwright: Playwright, app_url: str, page_csp: str, page_log: PageLog
-) -> None:
-    browser = launch_chromium(playwright, camera_allowed=False)
-    try:
-        context = open_context(browser, app_url, page_csp, {"width": 1280, "height": 900})
-        page = context.new_page()
-        page_log.attach(page)
-        open_capture(page, app_url)
-        page.get_by_role("button", name="Start camera").click()
-        expect(page.locator("#camera-message")).to_have_text(re.compile("Camera access was denied"))
-        expect(page.locator("#file-input")).to_be_focused()
-        expect(page.locator("label[for=file-input]")).to_be_visible()
-        screenshot(page, "09-camera-denied")
-        page_log.collect_csp_violations(page)
-    finally:
-        browser.close()
-    page_log.assert_clean()

@@ -37,7 +37,10 @@ export class CaptureView {
     this.status = byId("capture-status");
     this.error = byId("capture-error");
     this.cameraMessage = byId("camera-message");
-    this.camera = new Camera(this.video, { idealWidth: config.cameraIdealWidth, idealHeight: config.cameraIdealHeight });
+    this.camera = new Camera(this.video, {
+      idealWidth: config.cameraIdealWidth,
+      idealHeight: config.cameraIdealHeight,
+    });
     /** @type {"idle"|"live"|"captured"|"uploading"} */
     this.state = "idle";
     /** @type {(() => void)|null} cancels the upload in flight */
@@ -211,7 +214,9 @@ export class CaptureView {
       this.setStatus(`Uploading ${formatBytes(blob.size)}…`);
       const ticket = await createUpload(UPLOAD_TYPE, blob.size);
       if (cancelled) throw new Error("Upload cancelled.");
-      const handle = upload(ticket.upload, blob, (loaded, total) => this.setProgress(loaded / total, blob.size));
+      const onProgress = (/** @type {number} */ sent, /** @type {number} */ total) =>
+        this.setProgress(sent / total, blob.size);
+      const handle = upload(ticket.upload, blob, onProgress);
       this.cancelUpload = handle.cancel;
       await handle.done;
       this.state = "captured";

@@ -70,7 +70,8 @@ export class GalleryView {
     } catch (error) {
       if (generation !== this.generation) return;
       this.status.textContent = "";
-      this.error.textContent = `The gallery cannot be loaded: ${error instanceof Error ? error.message : "unknown error"}`;
+      const reason = error instanceof Error ? error.message : "unknown error";
+      this.error.textContent = `The gallery cannot be loaded: ${reason}`;
       this.error.hidden = false;
     } finally {
       this.loadMore.disabled = false;
@@ -117,7 +118,12 @@ export class GalleryView {
     const card = h(
       "li",
       { class: failed ? "card card-failed" : "card" },
-      h("a", { class: "card-link", href: imageHash(id) }, h("span", { class: "card-photo-frame" }, img), caption),
+      h(
+        "a",
+        { class: "card-link", href: imageHash(id) },
+        h("span", { class: "card-photo-frame" }, img),
+        caption,
+      ),
     );
     this.thumbnails.watch(card, id, img);
     return card;

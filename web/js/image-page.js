@@ -69,7 +69,8 @@ export class ImagePage {
     const failed = doc.status === "failed";
     this.title.textContent = failed ? "Analysis failed" : "Result";
     const count = Array.isArray(doc.labels) ? doc.labels.length : 0;
-    this.setStatus(failed ? "The analysis failed." : `Analysis done: ${count} label${count === 1 ? "" : "s"} found.`);
+    // A failed result announces itself through its alert; a done one through the status.
+    this.setStatus(failed ? "" : `Analysis done: ${count} label${count === 1 ? "" : "s"} found.`);
     this.result.replaceChildren(renderResult(doc));
   }
 

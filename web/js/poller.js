@@ -41,7 +41,9 @@ export function backoffSchedule({ initialDelay, factor, maxDelay, giveUpAfter })
  * @returns {boolean}
  */
 function retryable(error) {
-  return error instanceof ApiError && (error.status === 404 || error.status === 0 || error.status >= 500 || error.status === 429);
+  if (!(error instanceof ApiError)) return false;
+  const { status } = error;
+  return status === 404 || status === 0 || status === 429 || status >= 500;
 }
 
 /**
@@ -67,7 +69,8 @@ export async function waitForAnalysis(id, timing, signal, onAttempt = () => {}) 
     if (document) return document;
   }
   const seconds = Math.round(timing.giveUpAfter / 1000);
-  throw new PollError(`The analysis is taking longer than ${seconds} seconds. Check the gallery later.`);
+  const unit = seconds === 1 ? "second" : "seconds";
+  throw new PollError(`The analysis is taking longer than ${seconds} ${unit}. Check the gallery later.`);
 }
 
 /**

@@ -6,6 +6,16 @@
 import { h, svg } from "./dom.js";
 import { clamp01, formatBytes, formatDate, formatLikelihood, formatPercent } from "./format.js";
 
+const SAFE_SEARCH_NAMES = /** @type {const} */ ([
+  ["adult", "Adult"],
+  ["racy", "Racy"],
+  ["violence", "Violence"],
+  ["medical", "Medical"],
+  ["spoof", "Spoof"],
+]);
+
+const HEX_COLOR = /^#[0-9a-f]{6}$/i;
+
 /**
  * @param {any} doc the document from GET /api/images/{id}
  * @returns {HTMLElement}
@@ -13,24 +23,41 @@ import { clamp01, formatBytes, formatDate, formatLikelihood, formatPercent } fro
 export function renderResult(doc) {
   const labels = Array.isArray(doc.labels) ? doc.labels : [];
   const objects = Array.isArray(doc.objects) ? doc.objects : [];
-  const failed = doc.status === "failed";
+  if (doc.status === "failed") {
+    const reason = typeof doc.error === "string" && doc.error ? doc.error : "no reason was given.";
+    return h(
+      "div",
+      { class: "result" },
+      h("p", { class: "message message-error", role: "alert" }, `The analysis failed: ${reason}`),
+      renderPhoto(doc, labels, []),
+      h("div", { class: "result-panels" }, renderFacts(doc)),
+    );
+  }
   return h(
     "div",
     { class: "result" },
-    failed
-      ? h("p", { class: "message message-error", role: "alert" }, `The analysis failed: ${doc.error || "no reason was given."}`)
-      : null,
     renderPhoto(doc, labels, objects),
     h(
       "div",
       { class: "result-panels" },
-      failed ? null : renderLabels(labels),
-      failed ? null : renderObjects(objects),
-      failed ? null : renderSafeSearch(doc.safe_search),
-      failed ? null : renderColors(doc.colors),
+      renderLabels(labels),
+      renderObjects(objects),
+      renderSafeSearch(doc.safe_search),
+      renderColors(doc.colors),
       renderFacts(doc),
     ),
   );
+}
+
+/**
+ * A titled panel (a region named by its heading).
+ * @param {string} id heading id
+ * @param {string} title
+ * @param {...(Node|null)} children
+ * @returns {HTMLElement}
+ */
+function panel(id, title, ...children) {
+  return h("section", { class: "panel", "aria-labelledby": id }, h("h2", { id, text: title }), ...children);
 }
 
 /**
@@ -57,18 +84,27 @@ function renderPhoto(doc, labels, objects) {
     })
   );
   const frame = h("div", { class: "photo-frame" }, img);
-  const boxes = objects.filter((object) => Array.isArray(object.box) && object.box.length >= 3);
-  if (boxes.length) {
-    const overlay = svg("svg", { class: "photo-boxes", "aria-hidden": "true", preserveAspectRatio: "none" });
-    const draw = () => drawBoxes(overlay, boxes, img.naturalWidth || positive(doc.width) || 1, img.naturalHeight || positive(doc.height) || 1);
-    if (img.complete && img.naturalWidth) draw();
-    else img.addEventListener("load", draw, { once: true });
-    frame.appendChild(overlay);
-  }
   img.addEventListener("error", () => {
-    frame.replaceChildren(h("p", { class: "message" }, "The photo could not be loaded (its link may have expired: reload the page)."));
+    const reason =
+      doc.status === "failed"
+        ? "The uploaded file cannot be shown as a picture."
+        : "The photo could not be loaded (its link may have expired: reload the page).";
+    frame.replaceWith(h("p", { class: "message" }, reason));
   });
-  return h("figure", { class: "photo-figure" }, frame, boxes.length ? h("figcaption", { class: "hint" }, `${boxes.length} object box${boxes.length === 1 ? "" : "es"} drawn on the photo.`) : null);
+
+  const boxes = objects.filter((object) => Array.isArray(object.box) && object.box.length >= 3);
+  if (!boxes.length) return h("figure", { class: "photo-figure" }, frame);
+  const overlay = svg("svg", { class: "photo-boxes", "aria-hidden": "true", preserveAspectRatio: "none" });
+  const draw = () => {
+    const width = img.naturalWidth || positive(doc.width) || 1;
+    const height = img.naturalHeight || positive(doc.height) || 1;
+    drawBoxes(overlay, boxes, width, height);
+  };
+  if (img.complete && img.naturalWidth) draw();
+  else img.addEventListener("load", draw, { once: true });
+  frame.appendChild(overlay);
+  const caption = `${boxes.length} object box${boxes.length === 1 ? "" : "es"} drawn on the photo.`;
+  return h("figure", { class: "photo-figure" }, frame, h("figcaption", { class: "hint", text: caption }));
 }
 
 /**
@@ -83,12 +119,20 @@ function drawBoxes(overlay, objects, width, height) {
   overlay.replaceChildren();
   const fontSize = Math.max(12, Math.round(Math.max(width, height) / 40));
   for (const object of objects) {
-    const points = object.box.map((/** @type {any} */ vertex) => [clamp01(vertex[0]) * width, clamp01(vertex[1]) * height]);
+    const points = object.box.map((/** @type {any} */ vertex) => [
+      clamp01(vertex[0]) * width,
+      clamp01(vertex[1]) * height,
+    ]);
     const group = svg("g", { class: "box" });
-    group.appendChild(svg("polygon", { points: points.map((p) => p.join(",")).join(" "), "vector-effect": "non-scaling-stroke" }));
-    const left = Math.min(...points.map((p) => p[0]));
-    const top = Math.min(...points.map((p) => p[1]));
-    const text = svg("text", { x: left + fontSize * 0.3, y: Math.max(fontSize, top + fontSize * 1.1), "font-size": fontSize });
+    const outline = points.map((/** @type {number[]} */ p) => p.join(",")).join(" ");
+    group.appendChild(svg("polygon", { points: outline, "vector-effect": "non-scaling-stroke" }));
+    const left = Math.min(...points.map((/** @type {number[]} */ p) => p[0]));
+    const top = Math.min(...points.map((/** @type {number[]} */ p) => p[1]));
+    const text = svg("text", {
+      x: left + fontSize * 0.3,
+      y: Math.max(fontSize, top + fontSize * 1.1),
+      "font-size": fontSize,
+    });
     text.textContent = `${object.name} ${formatPercent(object.score)}`;
     group.appendChild(text);
     overlay.appendChild(group);
@@ -100,33 +144,10 @@ function drawBoxes(overlay, objects, width, height) {
  * @returns {HTMLElement}
  */
 function renderLabels(labels) {
-  const panel = h("section", { class: "panel", "aria-labelledby": "labels-title" }, h("h2", { id: "labels-title", text: "Labels" }));
   if (!labels.length) {
-    panel.appendChild(h("p", { class: "hint" }, "No labels were found for this photo."));
-    return panel;
+    return panel("labels-title", "Labels", h("p", { class: "hint" }, "No labels were found for this photo."));
   }
-  const list = h("ul", { class: "bars" });
-  for (const label of labels) list.appendChild(renderBar(String(label.description), label.score));
-  panel.appendChild(list);
-  return panel;
-}
-
-/**
- * One "name — bar — 93%" row; the bar is decoration, the percentage is the information.
- * @param {string} name
- * @param {unknown} score
- * @returns {HTMLElement}
- */
-function renderBar(name, score) {
-  const fill = h("span", { class: "bar-fill" });
-  fill.style.width = `${clamp01(score) * 100}%`;
-  return h(
-    "li",
-    { class: "bar-row" },
-    h("span", { class: "bar-name", text: name }),
-    h("span", { class: "bar-track", "aria-hidden": "true" }, fill),
-    h("span", { class: "bar-value", text: formatPercent(Number(score)) }),
-  );
+  return panel("labels-title", "Labels", renderBars(labels.map((label) => [label.description, label.score])));
 }
 
 /**
@@ -135,39 +156,51 @@ function renderBar(name, score) {
  */
 function renderObjects(objects) {
   if (!objects.length) return null;
-  const list = h("ul", { class: "bars" });
-  for (const object of objects) list.appendChild(renderBar(String(object.name), object.score));
-  return h("section", { class: "panel", "aria-labelledby": "objects-title" }, h("h2", { id: "objects-title", text: "Objects" }), list);
+  return panel("objects-title", "Objects", renderBars(objects.map((object) => [object.name, object.score])));
 }
 
-const SAFE_SEARCH_NAMES = /** @type {const} */ ([
-  ["adult", "Adult"],
-  ["racy", "Racy"],
-  ["violence", "Violence"],
-  ["medical", "Medical"],
-  ["spoof", "Spoof"],
-]);
+/**
+ * Rows of "name — bar — 93%"; the bar is decoration, the percentage is the information.
+ * @param {Array<[unknown, unknown]>} rows name and 0..1 score
+ * @returns {HTMLElement}
+ */
+function renderBars(rows) {
+  const list = h("ul", { class: "bars" });
+  for (const [name, score] of rows) {
+    const fill = h("span", { class: "bar-fill" });
+    fill.style.width = `${clamp01(score) * 100}%`;
+    list.appendChild(
+      h(
+        "li",
+        { class: "bar-row" },
+        h("span", { class: "bar-name", text: String(name) }),
+        h("span", { class: "bar-track", "aria-hidden": "true" }, fill),
+        h("span", { class: "bar-value", text: formatPercent(Number(score)) }),
+      ),
+    );
+  }
+  return list;
+}
 
 /**
- * @param {unknown} safeSearch likelihood per category, e.g. {"adult": "VERY_UNLIKELY", ...}
+ * @param {unknown} safeSearch likelihood name per category, e.g. {"adult": "VERY_UNLIKELY", ...}
  * @returns {HTMLElement|null}
  */
 function renderSafeSearch(safeSearch) {
   if (!safeSearch || typeof safeSearch !== "object") return null;
   const values = /** @type {Record<string, unknown>} */ (safeSearch);
-  const panel = h("section", { class: "panel", "aria-labelledby": "safe-title" }, h("h2", { id: "safe-title", text: "SafeSearch" }));
   const known = SAFE_SEARCH_NAMES.filter(([key]) => typeof values[key] === "string" && values[key] !== "UNKNOWN");
   if (!known.length) {
-    panel.appendChild(h("p", { class: "hint" }, "SafeSearch gave no verdict for this photo."));
-    return panel;
+    const none = h("p", { class: "hint" }, "SafeSearch gave no verdict for this photo.");
+    return panel("safe-title", "SafeSearch", none);
   }
   const list = h("dl", { class: "facts" });
   for (const [key, name] of known) {
     const likelihood = formatLikelihood(values[key]);
-    list.append(h("dt", { text: name }), h("dd", { class: `likelihood likelihood-${likelihood.replaceAll(" ", "-")}`, text: likelihood }));
+    const level = `likelihood likelihood-${likelihood.replaceAll(" ", "-")}`;
+    list.append(h("dt", { text: name }), h("dd", { class: level, text: likelihood }));
   }
-  panel.appendChild(list);
-  return panel;
+  return panel("safe-title", "SafeSearch", list);
 }
 
 /**
@@ -182,30 +215,32 @@ function renderColors(colors) {
   for (const color of valid) {
     const chip = h("span", { class: "swatch-chip", "aria-hidden": "true" });
     chip.style.backgroundColor = color.hex;
-    list.appendChild(h("li", { class: "swatch" }, chip, h("span", { text: `${color.hex} · ${formatPercent(color.pixel_fraction)} of pixels` })));
+    const text = `${color.hex} · ${formatPercent(color.pixel_fraction)} of pixels`;
+    list.appendChild(h("li", { class: "swatch" }, chip, h("span", { text })));
   }
-  return h("section", { class: "panel", "aria-labelledby": "colors-title" }, h("h2", { id: "colors-title", text: "Dominant colours" }), list);
+  return panel("colors-title", "Dominant colours", list);
 }
-
-const HEX_COLOR = /^#[0-9a-f]{6}$/i;
 
 /**
  * @param {any} doc
  * @returns {HTMLElement}
  */
 function renderFacts(doc) {
-  const facts = h("dl", { class: "facts" });
+  const width = positive(doc.width);
+  const height = positive(doc.height);
+  const size = positive(doc.size);
   /** @type {Array<[string, string]>} */
   const rows = [
     ["Status", doc.status === "failed" ? "failed" : "done"],
-    ["Size", positive(doc.size) ? formatBytes(Number(doc.size)) : "unknown"],
-    ["Dimensions", positive(doc.width) && positive(doc.height) ? `${doc.width} × ${doc.height} px` : "unknown"],
+    ["Size", size ? formatBytes(size) : "unknown"],
+    ["Dimensions", width && height ? `${width} × ${height} px` : "unknown"],
     ["Type", typeof doc.content_type === "string" ? doc.content_type : "unknown"],
     ["Analyzed", formatDate(doc.analyzed_at)],
     ["Id", String(doc.id)],
   ];
+  const facts = h("dl", { class: "facts" });
   for (const [name, value] of rows) facts.append(h("dt", { text: name }), h("dd", { text: value }));
-  return h("section", { class: "panel", "aria-labelledby": "facts-title" }, h("h2", { id: "facts-title", text: "File" }), facts);
+  return panel("facts-title", "File", facts);
 }
 
 /**

@@ -85,7 +85,6 @@ export function upload(target, file, onProgress) {
     xhr.addEventListener("error", () =>
       reject(new UploadError("The upload failed: storage cannot be reached. Check your connection and try again.")),
     );
-    xhr.addEventListener("timeout", () => reject(new UploadError("The upload took too long and was stopped. Please try again.")));
     xhr.addEventListener("abort", () => reject(new UploadError("Upload cancelled.", { cancelled: true })));
 
     xhr.open("POST", target.url);

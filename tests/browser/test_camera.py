@@ -1,0 +1,69 @@
+"""The camera: retake, switching between cameras, and a denied camera."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, Playwright, expect
+
+from .conftest import launch_chromium, open_context
+from .flows import PageLog, open_capture, screenshot, start_camera
+
+pytestmark = pytest.mark.browser
+
+
+def test_retake_returns_to_the_live_picture(page: Page, app_url: str) -> None:
+    open_capture(page, app_url)
+    start_camera(page)
+    page.get_by_role("button", name="Take photo").click()
+    page.get_by_role("button", name="Retake").click()
+    expect(page.locator("#camera-video")).to_be_visible()
+    expect(page.get_by_role("button", name="Take photo")).to_be_focused()
+    expect(page.get_by_role("button", name="Upload and analyze")).to_be_hidden()
+
+
+def test_switching_between_two_cameras(
+    playwright: Playwright, app_url: str, page_csp: str, page_log: PageLog
+) -> None:
+    browser = launch_chromium(playwright, cameras=2)
+    try:
+        page = open_context(browser, app_url, page_csp, {"width": 1280, "height": 900}).new_page()
+        page_log.attach(page)
+        open_capture(page, app_url)
+        start_camera(page)
+        switch = page.get_by_label("Camera", exact=True)
+        expect(switch.locator("option")).to_have_count(2)
+        first, second = (o.get_attribute("value") for o in switch.locator("option").all())
+        expect(switch).to_have_value(first or "")
+        switch.select_option(second)
+        # The switch shows "Starting the camera…" at once, then this when the new camera runs.
+        expect(page.locator("#capture-status")).to_have_text(re.compile("^Camera on"))
+        expect(page.get_by_role("button", name="Take photo")).to_be_focused()
+        track = "document.getElementById('camera-video').srcObject.getVideoTracks()[0]"
+        assert page.evaluate(f"{track}.getSettings().deviceId") == second
+        screenshot(page, "16-camera-switch")
+        page_log.collect_csp_violations(page)
+    finally:
+        browser.close()
+    page_log.assert_clean()
+
+
+def test_denied_camera_offers_the_file_picker(
+    playwright: Playwright, app_url: str, page_csp: str, page_log: PageLog
+) -> None:
+    browser = launch_chromium(playwright, camera_allowed=False)
+    try:
+        context = open_context(browser, app_url, page_csp, {"width": 1280, "height": 900})
+        page = context.new_page()
+        page_log.attach(page)
+        open_capture(page, app_url)
+        page.get_by_role("button", name="Start camera").click()
+        expect(page.locator("#camera-message")).to_have_text(re.compile("Camera access was denied"))
+        expect(page.locator("#file-input")).to_be_focused()
+        expect(page.locator("label[for=file-input]")).to_be_visible()
+        screenshot(page, "09-camera-denied")
+        page_log.collect_csp_violations(page)
+    finally:
+        browser.close()
+    page_log.assert_clean()
