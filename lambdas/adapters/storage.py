@@ -78,10 +78,20 @@ class Storage:
         )
         return PresignedPost(url=post["url"], fields=dict(post["fields"]))
 
-    def presign_download(self, key: str, expires_in: int) -> str:
-        """A pre-signed GET URL for one object."""
+    def presign_download(self, key: str, expires_in: int, content_type: str | None) -> str:
+        """A pre-signed GET URL for one object, served as ``content_type``.
+
+        Pass the type the bytes were verified to be; None (not a verified image) serves the
+        object as an ``application/octet-stream`` attachment, so a browser never renders it.
+        """
+        params = {"Bucket": self.bucket, "Key": key}
+        if content_type is None:
+            params["ResponseContentType"] = "application/octet-stream"
+            params["ResponseContentDisposition"] = "attachment"
+        else:
+            params["ResponseContentType"] = content_type
         url: str = self._client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in
+            "get_object", Params=params, ExpiresIn=expires_in
         )
         return url
 

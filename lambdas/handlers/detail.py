@@ -49,7 +49,11 @@ def get_image(image_id: str) -> Any:
         raise ServiceUnavailableError("The image database is unavailable; try again.") from exc
     if document is None:
         raise NotFoundError("No analyzed image has this id (yet).")
-    url = storage.presign_download(str(document["image_fname"]), config.image_url_ttl_seconds)
+    # Served with the type its bytes were verified to be (failed uploads: as a download).
+    verified_type = document.get("content_type") if document.get("status") == "done" else None
+    url = storage.presign_download(
+        str(document["image_fname"]), config.image_url_ttl_seconds, verified_type
+    )
     logger.info("Served an image", image_id=image_id)
     return json_response(200, detail_view(document, url))
 

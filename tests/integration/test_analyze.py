@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 import pytest
+import requests
 from skimage import data as skdata
 from unit import images
 
@@ -98,6 +99,11 @@ def test_bad_uploads_become_failed_documents(
     assert failed["error"].endswith(".")
     assert failed["labels"] == failed["label_names"] == []
     assert failed["size"] == len(data)
+    # A file that is not a verified image is only ever served as a download.
+    served = requests.get(failed["image_url"], timeout=10)
+    assert served.content == data
+    assert served.headers["Content-Type"] == "application/octet-stream"
+    assert served.headers["Content-Disposition"] == "attachment"
 
 
 def test_poison_image_in_a_good_batch(stack: Stack, vision_server: VisionServer) -> None:

@@ -38,6 +38,7 @@ def test_photos_round_trip(stack: Stack) -> None:
     image = requests.get(document["image_url"], timeout=10)
     assert image.status_code == 200
     assert image.content == cat
+    assert image.headers["Content-Type"] == "image/jpeg"
 
     status, coffee_doc = stack.api("GET", f"/api/images/{coffee_id}")
     assert status == 200

@@ -66,11 +66,12 @@ def test_local_ip_endpoint_uses_path_style(aws_env: None, monkeypatch: pytest.Mo
     assert (
         storage.presign_upload(KEY, "image/jpeg", 10, 60).url == f"http://127.0.0.1:5999/{BUCKET}"
     )
-    assert storage.presign_download(KEY, 60).startswith(f"http://127.0.0.1:5999/{BUCKET}/{KEY}?")
+    url = storage.presign_download(KEY, 60, "image/jpeg")
+    assert url.startswith(f"http://127.0.0.1:5999/{BUCKET}/{KEY}?")
 
 
 def test_download_url_is_signed_and_short_lived(aws_env: None) -> None:
-    url = Storage(make_s3_client(), BUCKET).presign_download(KEY, 90)
+    url = Storage(make_s3_client(), BUCKET).presign_download(KEY, 90, "image/png")
     parts = urlsplit(url)
     assert parts.netloc == f"{BUCKET}.s3.eu-west-1.amazonaws.com"
     assert parts.path == f"/{KEY}"
@@ -78,3 +79,11 @@ def test_download_url_is_signed_and_short_lived(aws_env: None) -> None:
     assert query["X-Amz-Expires"] == ["90"]
     assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
     assert "X-Amz-Signature" in query
+    assert query["response-content-type"] == ["image/png"]
+
+
+def test_unverified_objects_download_as_attachments(aws_env: None) -> None:
+    url = Storage(make_s3_client(), BUCKET).presign_download(KEY, 90, None)
+    query = parse_qs(urlsplit(url).query)
+    assert query["response-content-type"] == ["application/octet-stream"]
+    assert query["response-content-disposition"] == ["attachment"]
