@@ -13,7 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stacks.config import TricloudConfig
-from stacks.functions import UPLOAD_PREFIX
+from stacks.functions import ANALYZE, UPLOAD_PREFIX
 
 
 def upload_bucket_name(stack_name: str) -> str:
@@ -91,9 +91,7 @@ class Uploads(Construct):
         )
         # AWS's guidance: at least six times the function timeout, plus the batching window.
         visibility = Duration.seconds(
-            analyze.timeout.to_seconds() * 6 + config.analyze_batching_window_seconds
-            if analyze.timeout
-            else 900
+            ANALYZE.timeout.to_seconds() * 6 + config.analyze_batching_window_seconds
         )
         self.queue = sqs.Queue(
             self,
