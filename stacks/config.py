@@ -3,6 +3,19 @@
 Every setting is a flat context key (in `cdk.json` or `npx cdk synth -c key=value`), so values
 may arrive as JSON numbers or as strings; both are accepted. A bad value raises `ConfigError`
 naming the key, the value and what is allowed.
+
+Keys (defaults in `cdk.json` and on `TricloudConfig`):
+- stack_name, account, region: where the stack goes (account/region default to the CLI's).
+- domain_name + hosted_zone_id (+ hosted_zone_name): optional custom domain in Route 53.
+- alarm_email: optional address subscribed to every alarm.
+- gcp_secret_arn, cosmos_secret_arn: import existing secrets instead of creating empty ones.
+- log_level, log_retention_days: Powertools log level; CloudWatch Logs retention.
+- max_upload_bytes, max_image_pixels, upload_url_ttl_seconds, image_url_ttl_seconds,
+  image_expiry_days (0 keeps images): upload limits and lifetimes.
+- dlq_max_receive_count, analyze_batch_size, analyze_batching_window_seconds,
+  analyze_max_concurrency: the S3 -> SQS -> analyze pipeline.
+- api_throttle_rate_limit, api_throttle_burst_limit: API stage throttling.
+- vision_features, vision_max_results, vision_timeout_seconds: the Vision request.
 """
 
 from __future__ import annotations
