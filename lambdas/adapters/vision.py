@@ -120,15 +120,12 @@ class VisionAnnotator:
             for data in images
         ]
         try:
-            response = self._call(requests_, refresh=False)
-        except _AUTH_ERRORS:
-            # Rotated or revoked credentials: fetch the secret again and try once more.
-            self._client = None
             try:
+                response = self._call(requests_, refresh=False)
+            except _AUTH_ERRORS:
+                # Rotated or revoked credentials: read the secret again and try once more.
                 response = self._call(requests_, refresh=True)
-            except (*_AUTH_ERRORS, gexc.GoogleAPIError) as exc:
-                raise VisionUnavailableError(_describe(exc)) from exc
-        except (gexc.GoogleAPIError, requests.exceptions.RequestException) as exc:
+        except (*_AUTH_ERRORS, gexc.GoogleAPIError, requests.exceptions.RequestException) as exc:
             raise VisionUnavailableError(_describe(exc)) from exc
         if len(response.responses) != len(images):
             raise VisionUnavailableError("Vision answered with a different number of results")

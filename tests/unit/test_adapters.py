@@ -1,4 +1,4 @@
-"""Adapters without a server: the secrets cache, Vision credentials, Cosmos auth refresh."""
+"""Adapters without a server: secrets cache, Vision credentials and results, auth refresh."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from azure.cosmos.exceptions import CosmosHttpResponseError
 from botocore.stub import Stubber
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from google.api_core import exceptions as gexc
 from google.auth import aws, identity_pool
+from google.cloud import vision
 from google.oauth2 import service_account
 
 from lambdas.adapters.cosmos import ImageStore, StoreUnavailableError
 from lambdas.adapters.secrets import SecretsReader
-from lambdas.adapters.vision import credentials_from_info
+from lambdas.adapters.vision import VisionAnnotator, VisionUnavailableError, credentials_from_info
+from lambdas.config import VisionConfig
 from lambdas.credentials import CosmosSettings, parse_gcp_credentials
 
 SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:gcp-AbCdEf"
@@ -183,3 +186,72 @@ def test_external_account_executables_are_refused() -> None:
     }
     with pytest.raises(ValueError, match="credential_source"):
         credentials_from_info(info)
+
+
+class FakeVisionClient:
+    """Answers batch_annotate_images, or raises ``error`` when given."""
+
+    def __init__(self, error: Exception | None) -> None:
+        self.error = error
+
+    def batch_annotate_images(self, **kwargs: Any) -> vision.BatchAnnotateImagesResponse:
+        if self.error is not None:
+            raise self.error
+        label = vision.EntityAnnotation(description="Cat", score=0.5)
+        failed = vision.AnnotateImageResponse(error={"code": 3, "message": "Bad image data."})
+        busy = vision.AnnotateImageResponse(error={"code": 14, "message": "Try again."})
+        return vision.BatchAnnotateImagesResponse(
+            responses=[vision.AnnotateImageResponse(label_annotations=[label]), failed, busy]
+        )
+
+
+class AnnotatorWithFakeClients(VisionAnnotator):
+    def __init__(self, errors: list[Exception | None]) -> None:
+        config = VisionConfig(("LABEL_DETECTION",), 5, 2, "arn:gcp", None)
+        self.loads: list[bool] = []
+
+        def load(refresh: bool) -> dict[str, Any]:
+            self.loads.append(refresh)
+            return {}
+
+        super().__init__(config, load)
+        self.errors = errors
+
+    def _build_client(self, refresh: bool) -> Any:
+        self._load_info(refresh)  # type: ignore[misc]
+        return FakeVisionClient(self.errors.pop(0))
+
+
+def test_vision_results_per_image() -> None:
+    results = AnnotatorWithFakeClients([None]).annotate([b"a", b"b", b"c"])
+    assert results[0].annotation is not None
+    assert results[0].annotation["label_annotations"][0]["description"] == "Cat"
+    assert (results[1].error, results[1].transient) == ("Bad image data.", False)
+    assert (results[2].error, results[2].transient) == ("Try again.", True)
+
+
+def google_error(kind: type[gexc.GoogleAPICallError], message: str) -> Exception:
+    """An api_core exception (its constructor is untyped)."""
+    error: Exception = kind(message)
+    return error
+
+
+def test_vision_rereads_the_secret_once_after_an_auth_failure() -> None:
+    annotator = AnnotatorWithFakeClients([google_error(gexc.Unauthenticated, "expired"), None])
+    assert len(annotator.annotate([b"a", b"b", b"c"])) == 3
+    assert annotator.loads == [False, True]
+
+
+def test_vision_failures_are_unavailable_errors() -> None:
+    annotator = AnnotatorWithFakeClients(
+        [google_error(gexc.PermissionDenied, "no"), google_error(gexc.PermissionDenied, "again")]
+    )
+    with pytest.raises(VisionUnavailableError, match="PermissionDenied"):
+        annotator.annotate([b"a"])
+    with pytest.raises(VisionUnavailableError, match="ServiceUnavailable"):
+        AnnotatorWithFakeClients([google_error(gexc.ServiceUnavailable, "down")]).annotate([b"a"])
+
+
+def test_vision_batches_are_limited_to_16() -> None:
+    with pytest.raises(ValueError, match="16"):
+        AnnotatorWithFakeClients([None]).annotate([b"x"] * 17)
