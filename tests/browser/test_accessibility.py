@@ -17,8 +17,43 @@ from .flows import (
 
 pytestmark = pytest.mark.browser
 
-# Controls without an accessible name, images without alt, and more than one visible h1.
-_PROBLEMS_JS = """() => {
+# WCAG contrast of every visible text against the first opaque background behind it:
+# at least 4.5:1, or 3:1 for large text (24px, or 18.66px bold).
+_CONTRAST_JS = """
+const channel = (c) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+const rgba = (css) => (css.match(/[\\d.]+/g) || []).map(Number);
+const background = (el) => {
+  for (let node = el; node; node = node.parentElement) {
+    const [r, g, b, a = 1] = rgba(getComputedStyle(node).backgroundColor);
+    if (a >= 0.99) return [r, g, b];
+  }
+  return [255, 255, 255];
+};
+const contrastProblems = () => {
+  const found = [];
+  for (const el of document.querySelectorAll("body *:not(svg *)")) {
+    const ownText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!ownText || !el.getClientRects().length) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden") continue;
+    const pair = [luminance(rgba(style.color)), luminance(background(el))];
+    const ratio = (Math.max(...pair) + 0.05) / (Math.min(...pair) + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    const text = el.textContent.trim().slice(0, 30);
+    if (ratio < (large ? 3 : 4.5)) found.push(`contrast ${ratio.toFixed(2)} for "${text}"`);
+  }
+  return found;
+};
+"""
+
+# Controls without an accessible name, images without alt, more than one visible h1, low
+# contrast, and a page wider than the window.
+_PROBLEMS_JS = (
+    """() => {"""
+    + _CONTRAST_JS
+    + """
   const visible = (el) => el.getClientRects().length > 0;
   const problems = [];
   for (const el of document.querySelectorAll("input, select, textarea")) {
@@ -36,11 +71,13 @@ _PROBLEMS_JS = """() => {
   }
   const headings = [...document.querySelectorAll("h1")].filter(visible);
   if (headings.length !== 1) problems.push(`${headings.length} visible h1`);
+  for (const issue of contrastProblems()) problems.push(issue);
   if (document.documentElement.scrollWidth > window.innerWidth) {
     problems.push(`wider than the window: ${document.documentElement.scrollWidth}px`);
   }
   return problems;
 }"""
+)
 
 
 def _tab_to(page: Page, name: str, limit: int = 20) -> None:

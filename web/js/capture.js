@@ -219,9 +219,10 @@ export class CaptureView {
       const handle = upload(ticket.upload, blob, onProgress);
       this.cancelUpload = handle.cancel;
       await handle.done;
-      this.state = "captured";
+      // Done with this photo: coming back to this view starts afresh (no second upload of it).
+      this.state = "idle";
       this.cancelUpload = null;
-      this.setStatus("Uploaded. Analyzing…");
+      this.setStatus("");
       this.render();
       this.onUploaded(ticket.id);
     } catch (error) {

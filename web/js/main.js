@@ -1,6 +1,20 @@
 /**
  * Boot: build the views and show the one the URL asks for. Each view has enter()/leave();
  * leaving stops what it was doing (camera, polling, thumbnail loading).
+ *
+ * Modules, one job each:
+ *   config.js       tunables (max edge, JPEG quality, poll timing, page size)
+ *   router.js       hash routes (#/, #/gallery?label=, #/images/<id>)
+ *   api.js          the /api client; failures become readable ApiErrors
+ *   camera.js       getUserMedia preview, camera list and switching
+ *   encode.js       downscale to the max edge and encode JPEG
+ *   uploader.js     pre-signed POST with XHR progress and cancel
+ *   poller.js       wait for the analysis with backoff, then give up
+ *   pending.js      uploads of this tab whose result may still be coming
+ *   capture.js      the capture view (camera, file, drop, upload)
+ *   image-page.js   the result view's controller; result-view.js renders a document
+ *   gallery.js      the gallery view; thumbnails.js loads its photos lazily
+ *   dom.js, format.js  element and text helpers (never HTML strings)
  */
 import { CaptureView } from "./capture.js";
 import { byId } from "./dom.js";
