@@ -122,24 +122,22 @@ class ImageStore:
             raise
 
     def _call(self, operation: Callable[[ContainerProxy], Any]) -> Any:
-        """Run ``operation`` on the container, re-reading the secret once on an auth failure."""
-        try:
-            return self._run(operation, refresh=False)
-        except CosmosHttpResponseError as exc:
-            if exc.status_code not in _AUTH_STATUS:
-                raise
-        return self._run(operation, refresh=True)
+        """Run ``operation`` on the container; after a 401/403 re-read the secret once.
 
-    def _run(self, operation: Callable[[ContainerProxy], Any], *, refresh: bool) -> Any:
+        Raises CosmosResourceNotFoundError for a missing item, StoreUnavailableError for
+        every other failure of Cosmos DB.
+        """
         try:
-            return operation(self._get_container(refresh))
+            try:
+                return operation(self._get_container(refresh=False))
+            except CosmosHttpResponseError as exc:
+                if exc.status_code not in _AUTH_STATUS:
+                    raise
+                # The key was rotated or revoked: read the secret again and try once more.
+                return operation(self._get_container(refresh=True))
         except CosmosResourceNotFoundError:
             raise
-        except CosmosHttpResponseError as exc:
-            if exc.status_code in _AUTH_STATUS and not refresh:
-                raise
-            raise StoreUnavailableError(_describe(exc)) from exc
-        except AzureError as exc:
+        except AzureError as exc:  # includes CosmosHttpResponseError
             raise StoreUnavailableError(_describe(exc)) from exc
 
     def _get_container(self, refresh: bool) -> ContainerProxy:

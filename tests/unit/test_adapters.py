@@ -231,7 +231,7 @@ def test_vision_results_per_image() -> None:
 
 
 def google_error(kind: type[gexc.GoogleAPICallError], message: str) -> Exception:
-    """An api_core exception (its constructor is untyped)."""
+    """An api_core exception of this kind."""
     error: Exception = kind(message)
     return error
 
