@@ -224,6 +224,11 @@ def _vision_problem(error: BaseException) -> tuple[str, str]:
     """What went wrong calling Vision, and what to do about it."""
     if isinstance(error, google_exceptions.RetryError) and error.cause is not None:
         error = error.cause  # retried until the deadline: report the last failure
+    if isinstance(error, requests.Timeout):
+        return (
+            f"no answer within {VISION_TIMEOUT_SECONDS} s",
+            "check the address and your network, then try again (offline: restart `tricloud demo`)",
+        )
     if isinstance(error, requests.RequestException):
         return "cannot connect", "check your network (or that `tricloud demo` is running)"
     credentials_refused = (
