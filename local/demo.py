@@ -3,13 +3,16 @@
 Starts moto (S3, SQS, Secrets Manager), cosmosdb-server and the local Vision server,
 creates the bucket, queues, secrets and Cosmos container as the CDK stack does in AWS,
 then the analyze worker and the dev server. It prints ``tricloud is running at URL`` only
-when every server is up and ``/api/health`` answers; Ctrl-C or SIGTERM stops everything.
+when every server is up and ``/api/health`` answers, then where its connection settings
+are (``demo.env``: addresses and secret ids for ``tricloud doctor --env-file``).
+Ctrl-C or SIGTERM stops everything.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import signal
 import sys
@@ -25,6 +28,7 @@ from types import FrameType
 from typing import Any
 
 from local.cosmos_setup import ensure_container
+from local.demo_env import FILE_NAME, demo_settings, write_env_file
 from local.lambda_env import lambda_environment
 from local.provision import COSMOS_CONTAINER, COSMOS_DATABASE, cosmos_secret_json, provision_aws
 from local.servers import ServerStartError, start_cosmos, start_moto, start_vision
@@ -42,6 +46,10 @@ Stops cleanly on Ctrl-C or SIGTERM.
 Data lives for the run only: moto and cosmosdb-server keep everything in memory, so
 uploads and results are gone after a restart even with --data; --data keeps the server
 logs and the run's TLS certificate in DIR (default: a temporary folder, removed on exit).
+
+While it runs, DIR/demo.env holds its connection settings (addresses, secret ids, the
+CA bundle path; no secret values): `tricloud doctor --env-file DIR/demo.env` checks the
+whole running stack. The file is removed on exit, as its addresses die with the demo.
 """
 
 
@@ -108,15 +116,19 @@ def run(args: argparse.Namespace) -> int:
         return 1
     run_dir = args.data.resolve() if args.data else Path(tempfile.mkdtemp(prefix="tricloud-"))
     log_dir = run_dir / "logs"
+    env_file = run_dir / FILE_NAME
     running = _Running()
     stop = threading.Event()
     previous = _install_signal_handlers(stop)
     try:
-        if not _start(running, run_dir, log_dir, port, stop):
+        settings = _start(running, run_dir, log_dir, port, stop)
+        if settings is None:
             print("tricloud demo: stopping.", file=sys.stderr)
             return 0
+        write_env_file(env_file, settings)
         elapsed = time.monotonic() - started_at
         print(f"tricloud is running at http://127.0.0.1:{port}", flush=True)
+        print(f"Check it with: tricloud doctor --env-file {shlex.quote(str(env_file))}", flush=True)
         print(
             f"(started in {elapsed:.1f} s; logs in {log_dir}; Ctrl-C to stop)",
             file=sys.stderr,
@@ -130,14 +142,15 @@ def run(args: argparse.Namespace) -> int:
     finally:
         running.stop_all()
         _restore_signal_handlers(previous)
+        env_file.unlink(missing_ok=True)
         if args.data is None:
             shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def _start(
     running: _Running, run_dir: Path, log_dir: Path, port: int, stop: threading.Event
-) -> bool:
-    """Start everything; False when a stop was requested on the way.
+) -> dict[str, str] | None:
+    """Start everything; return the demo's connection settings, None when a stop was requested.
 
     What started is in ``running`` even when this raises.
     """
@@ -150,7 +163,7 @@ def _start(
         ],
     )
     if stop.is_set():
-        return False
+        return None
     ensure_container(cosmos.client(), COSMOS_DATABASE, COSMOS_CONTAINER)
     site = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
     resources = provision_aws(
@@ -158,18 +171,15 @@ def _start(
         site_origins=site,
         cosmos_secret=cosmos_secret_json(cosmos.endpoint, cosmos.key),
     )
-    env = {
-        **os.environ,
-        **lambda_environment(
-            aws_endpoint=moto.endpoint,
-            resources=resources,
-            vision_endpoint=vision.endpoint,
-            cosmos_ca_bundle=cosmos.ca_bundle,
-        ),
-        "POWERTOOLS_METRICS_DISABLED": "true",
-    }
+    functions_env = lambda_environment(
+        aws_endpoint=moto.endpoint,
+        resources=resources,
+        vision_endpoint=vision.endpoint,
+        cosmos_ca_bundle=cosmos.ca_bundle,
+    )
+    env = {**os.environ, **functions_env, "POWERTOOLS_METRICS_DISABLED": "true"}
     if stop.is_set():
-        return False
+        return None
     _start_together(
         running,
         [
@@ -177,7 +187,7 @@ def _start(
             partial(start_devserver, env, port, log_dir),
         ],
     )
-    return not stop.is_set()
+    return None if stop.is_set() else demo_settings(site[0], functions_env)
 
 
 def _start_together(running: _Running, starters: list[Callable[[], Any]]) -> list[Any]:

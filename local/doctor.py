@@ -5,9 +5,9 @@ well-formed), Cloud Vision with the GCP secret (a tiny annotate call) and Cosmos
 the Cosmos secret. Each check prints one ✓/✗ line and, when it fails, what to do.
 The exit code is 0 only when nothing failed.
 
-Addresses come from the options, else the stack's CloudFormation outputs. For the offline
-stack: ``--site http://127.0.0.1:8000`` with the functions' environment (AWS_ENDPOINT_URL,
-VISION_API_ENDPOINT, COSMOS_CA_BUNDLE, GCP_SECRET_ID, COSMOS_SECRET_ID) exported.
+Addresses come from the options, else the environment, else the stack's CloudFormation
+outputs. For the offline stack: ``--env-file DIR/demo.env``, the file ``tricloud demo``
+writes with its addresses and secret ids (see :mod:`local.demo_env`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lambdas.credentials import CosmosSettings, parse_gcp_credentials
@@ -28,6 +29,7 @@ from local.cli_support import (
     aws_client,
     command,
 )
+from local.demo_env import SITE_URL, environment, read_env_file
 from local.doctor_checks import (
     Check,
     Status,
@@ -56,15 +58,25 @@ def register(subparsers: Any) -> None:
         help="check a deployed stack end to end and say what is wrong",
         description="Check the site, the API, the secrets, Cloud Vision and Cosmos DB of a "
         "deployed stack (or of the offline stack) and print what to fix. Values not given "
-        "as options are read from the stack's CloudFormation outputs.",
+        "as options are read from the environment, else from the stack's CloudFormation "
+        "outputs. For `tricloud demo`: tricloud doctor --env-file DIR/demo.env",
+    )
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        metavar="FILE",
+        help="read settings from FILE (KEY=VALUE lines, e.g. the demo.env that `tricloud demo` "
+        "prints) as if they were exported",
     )
     parser.add_argument(
         "--stack",
         metavar="NAME",
         help=f"deployed stack to read addresses and secret ids from (default: {DEFAULT_STACK}, "
-        "unless --site is given)",
+        f"unless --site or ${SITE_URL} is given)",
     )
-    parser.add_argument("--site", metavar="URL", help="the site's address, e.g. https://...")
+    parser.add_argument(
+        "--site", metavar="URL", help=f"the site's address, e.g. https://... (default: ${SITE_URL})"
+    )
     parser.add_argument("--api", metavar="URL", help="the API's base address (default: SITE/api)")
     parser.add_argument(
         "--gcp-secret-id",
@@ -84,7 +96,9 @@ def register(subparsers: Any) -> None:
 @command
 def run(args: argparse.Namespace) -> int:
     """Run every check, print the report, return 0 when nothing failed."""
-    checks = run_checks(args)
+    settings = read_env_file(args.env_file) if args.env_file else {}
+    with environment(settings):
+        checks = run_checks(args)
     for check in checks:
         print(format_check(check))
     failed = sum(check.status is Status.FAILED for check in checks)
@@ -135,15 +149,16 @@ def resolve_targets(args: argparse.Namespace) -> tuple[Targets, list[Check]]:
     """Fill what the options leave open from the environment and the stack outputs.
 
     GCP_SECRET_ID and COSMOS_SECRET_ID are the functions' own variables, so the offline
-    stack's environment is enough to find its secrets. A failed stack lookup is reported
-    as a failed check.
+    stack's environment is enough to find its secrets; TRICLOUD_SITE_URL stands for
+    ``--site``. A failed stack lookup is reported as a failed check.
     """
     gcp_secret = args.gcp_secret_id or os.environ.get("GCP_SECRET_ID") or None
     cosmos_secret = args.cosmos_secret_id or os.environ.get("COSMOS_SECRET_ID") or None
-    stack = args.stack or (None if args.site else DEFAULT_STACK)
+    given_site = args.site or os.environ.get(SITE_URL) or None
+    stack = args.stack or (None if given_site else DEFAULT_STACK)
     outputs: dict[str, str] = {}
     checks: list[Check] = []
-    if stack and not (args.site and gcp_secret and cosmos_secret):
+    if stack and not (given_site and gcp_secret and cosmos_secret):
         try:
             outputs = stack_outputs.read_outputs(aws_client("cloudformation", args.region), stack)
             checks.append(Check("Stack outputs", Status.OK, f"read from stack {stack}"))
@@ -156,8 +171,8 @@ def resolve_targets(args: argparse.Namespace) -> tuple[Targets, list[Check]]:
                     "or pass --site, --gcp-secret-id and --cosmos-secret-id",
                 )
             )
-    site = args.site or outputs.get(stack_outputs.SITE_URL)
-    api = args.api or (None if args.site else outputs.get(stack_outputs.API_URL))
+    site = given_site or outputs.get(stack_outputs.SITE_URL)
+    api = args.api or (None if given_site else outputs.get(stack_outputs.API_URL))
     api = api or (f"{site.rstrip('/')}/api" if site else None)
     return (
         Targets(

@@ -59,6 +59,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, moto_server: str, cosmos_server: Co
         "VISION_API_ENDPOINT",
         "GCP_SECRET_ID",
         "COSMOS_SECRET_ID",
+        "TRICLOUD_SITE_URL",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)

@@ -121,6 +121,7 @@ def test_demo_analyzes_an_upload_and_stops_cleanly_on_sigterm(marker: str, tmp_p
     try:
         line = _read_line(demo, START_TIMEOUT_SECONDS)
         assert line == f"tricloud is running at http://127.0.0.1:{port}\n", demo.stderr
+        assert (tmp_path / "demo.env").is_file()  # the settings for `tricloud doctor`
         answer = requests.get(f"http://127.0.0.1:{port}/api/health", timeout=10)
         assert (answer.status_code, answer.json()) == (200, {"status": "ok"})
         page = requests.get(f"http://127.0.0.1:{port}/", timeout=10)
@@ -138,7 +139,8 @@ def test_demo_analyzes_an_upload_and_stops_cleanly_on_sigterm(marker: str, tmp_p
             demo.wait(timeout=10)
     assert _marked_pids(marker) == set()
     assert not port_is_open(port)
-    assert (tmp_path / "logs" / "devserver.log").is_file()
+    assert (tmp_path / "logs" / "devserver.log").is_file()  # --data keeps the logs...
+    assert not (tmp_path / "demo.env").exists()  # ...but not the dead addresses
 
 
 def test_a_server_that_cannot_start_is_named_and_the_rest_are_stopped(

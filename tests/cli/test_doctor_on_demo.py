@@ -1,0 +1,223 @@
+"""``tricloud doctor --env-file`` on a running ``tricloud demo``, both run as a user runs them.
+
+One demo serves the module. The doctor is all green on it; it names the GCP secret when
+its value is malformed, and Cloud Vision when the Vision server is stopped (SIGSTOP: it
+still holds its port but answers nothing, so the demo keeps running). Each break is
+repaired before the next test. The last test stops the demo: exit 0, no process left,
+no ``demo.env`` left (pytest runs a module's tests in file order).
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from local.demo_env import KEYS, read_env_file
+from local.provision import moto_client
+from local.servers import free_port
+
+pytestmark = pytest.mark.integration
+
+TRICLOUD = Path(sys.executable).with_name("tricloud")
+CHECKS = ("Web site", "API health", "GCP secret", "Cosmos secret", "Cloud Vision", "Cosmos DB")
+MARKER = "TRICLOUD_TEST_RUN"
+START_TIMEOUT_SECONDS = 120
+DOCTOR_TIMEOUT_SECONDS = 120
+HINT = "Check it with: tricloud doctor --env-file "
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The running demo, the marker its processes carry, and the file it published."""
+
+    process: subprocess.Popen[str]
+    marker: str
+    url: str
+    env_file: Path
+
+
+@dataclass(frozen=True)
+class Report:
+    """Exit code and stdout of one ``tricloud doctor`` run."""
+
+    code: int
+    out: str
+
+    def statuses(self) -> list[str]:
+        """The ✓/✗/- mark of each of :data:`CHECKS`, in that order."""
+        return [self.line(name)[0] for name in CHECKS]
+
+    def line(self, check: str) -> str:
+        """The report line of ``check`` and the advice line under it, if any."""
+        lines = self.out.splitlines()
+        for index, line in enumerate(lines):
+            if line[2:].startswith(check):
+                advice = lines[index + 1] if index + 1 < len(lines) else ""
+                return line + ("\n" + advice if advice.startswith("  →") else "")
+        raise AssertionError(f"no line for {check!r} in:\n{self.out}")
+
+
+def _marked_pids(marker: str) -> set[int]:
+    """Live processes whose environment carries ``MARKER=marker`` (the demo and its servers)."""
+    needle = f"{MARKER}={marker}".encode()
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                found.add(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _read_line(process: subprocess.Popen[str], timeout: float) -> str:
+    """The next stdout line, or '' when the process exits or the timeout passes."""
+    assert process.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if selector.select(timeout=0.5):
+            return process.stdout.readline()
+        if process.poll() is not None:
+            return ""
+    return ""
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """``tricloud demo --port N`` in the background; killed at the end if a test left it up."""
+    marker = uuid.uuid4().hex
+    port = free_port()
+    log = tmp_path_factory.mktemp("demo") / "stderr.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [str(TRICLOUD), "demo", "--port", str(port)],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env={**os.environ, MARKER: marker},
+            start_new_session=True,
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert _read_line(process, START_TIMEOUT_SECONDS) == f"tricloud is running at {url}\n", (
+            log.read_text()
+        )
+        hint = _read_line(process, 10)
+        assert hint.startswith(HINT), hint
+        (env_file,) = shlex.split(hint.removeprefix(HINT))
+        yield Demo(process, marker, url, Path(env_file))
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        for pid in _marked_pids(marker):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _doctor(demo: Demo) -> Report:
+    """``tricloud doctor --env-file FILE`` in a fresh process with no AWS settings of its own."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in KEYS and not name.startswith("AWS_")
+    }
+    done = subprocess.run(
+        [str(TRICLOUD), "doctor", "--env-file", str(demo.env_file)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=DOCTOR_TIMEOUT_SECONDS,
+        check=False,
+    )
+    return Report(done.returncode, done.stdout)
+
+
+@contextmanager
+def _malformed_gcp_secret(env_file: Path) -> Iterator[None]:
+    """Replace the demo's GCP secret with JSON of the wrong shape; put it back afterwards."""
+    settings = read_env_file(env_file)
+    secrets = moto_client("secretsmanager", settings["AWS_ENDPOINT_URL"])
+    secret_id = settings["GCP_SECRET_ID"]
+    original = secrets.get_secret_value(SecretId=secret_id)["SecretString"]
+    secrets.put_secret_value(SecretId=secret_id, SecretString='{"type": "service_account"}')
+    try:
+        yield
+    finally:
+        secrets.put_secret_value(SecretId=secret_id, SecretString=original)
+
+
+@contextmanager
+def _stopped_vision_server(demo: Demo) -> Iterator[None]:
+    """SIGSTOP the demo's Vision server for the block, then let it continue."""
+    (pid,) = (
+        pid
+        for pid in _marked_pids(demo.marker)
+        if b"local.vision" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    )
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+def test_the_demo_publishes_settings_without_secret_values(demo: Demo) -> None:
+    settings = read_env_file(demo.env_file)
+
+    assert settings["TRICLOUD_SITE_URL"] == demo.url
+    assert set(settings) == set(KEYS)
+    assert Path(settings["COSMOS_CA_BUNDLE"]).is_file()
+    text = demo.env_file.read_text()
+    assert "PRIVATE KEY" not in text
+    assert '"key"' not in text
+
+
+def test_doctor_is_green_on_the_running_demo(demo: Demo) -> None:
+    report = _doctor(demo)
+
+    assert report.code == 0, report.out
+    assert report.statuses() == ["✓"] * len(CHECKS)
+    assert "Stack outputs" not in report.out
+
+
+def test_doctor_names_a_malformed_secret(demo: Demo) -> None:
+    with _malformed_gcp_secret(demo.env_file):
+        report = _doctor(demo)
+
+    assert report.code == 1, report.out
+    assert report.statuses() == ["✓", "✓", "✗", "✓", "✓", "✓"]
+    assert "tricloud secrets set-gcp" in report.line("GCP secret")
+
+
+def test_doctor_names_a_stopped_vision_server(demo: Demo) -> None:
+    with _stopped_vision_server(demo):
+        report = _doctor(demo)
+
+    assert report.code == 1, report.out
+    assert report.statuses() == ["✓", "✓", "✓", "✓", "✗", "✓"]
+    vision_endpoint = read_env_file(demo.env_file)["VISION_API_ENDPOINT"]
+    assert f"{vision_endpoint}: no answer within" in report.line("Cloud Vision")
+
+
+def test_the_demo_stops_cleanly_and_removes_its_settings(demo: Demo) -> None:
+    demo.process.send_signal(signal.SIGTERM)
+
+    assert demo.process.wait(timeout=60) == 0
+    assert _marked_pids(demo.marker) == set()
+    assert not demo.env_file.exists()
