@@ -4,21 +4,24 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
+from stacks.assembly import prune_stale_assets
 from stacks.build import build
 from stacks.config import TricloudConfig
 
 
 def main() -> None:
-    """Synthesize the app into cdk.out/."""
+    """Synthesize the app into cdk.out/, dropping bundles of earlier builds."""
     app = cdk.App()
     config = TricloudConfig.from_context(app.node.try_get_context)
     build(app, config, os.environ)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    app.synth()
+    assembly = app.synth()
+    prune_stale_assets(Path(assembly.directory))
 
 
 if __name__ == "__main__":
