@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -11,14 +12,17 @@ from cdk_nag import AwsSolutionsChecks
 
 from stacks.assembly import prune_stale_assets
 from stacks.build import build
-from stacks.config import TricloudConfig
+from stacks.config import ConfigError, TricloudConfig
 
 
 def main() -> None:
     """Synthesize the app into cdk.out/, dropping bundles of earlier builds."""
     app = cdk.App()
-    config = TricloudConfig.from_context(app.node.try_get_context)
-    build(app, config, os.environ)
+    try:
+        config = TricloudConfig.from_context(app.node.try_get_context)
+        build(app, config, os.environ)
+    except ConfigError as error:
+        sys.exit(f"tricloud: bad configuration: {error}")
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     assembly = app.synth()
     prune_stale_assets(Path(assembly.directory))
