@@ -2,12 +2,12 @@
 
 cdk-nag 3 matches each finding exactly (`RuleId[finding]`), so wildcard findings name the
 resource they are about. Two groups: decisions of this design, and the helper functions the
-CDK itself adds (bucket deployment, bucket notifications, cross-region references).
+CDK itself adds (the web/ bucket deployment and the S3 bucket-notifications handler).
 """
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Stack, Token, Validations
+from aws_cdk import Acknowledgment, DefaultStackSynthesizer, Stack, Token, Validations
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import IConstruct
@@ -177,4 +177,5 @@ def _asset_bucket_arn(stack: Stack) -> str:
         partition = "aws-us-gov"
     else:
         partition = "aws"
-    return f"arn:{partition}:s3:::cdk-hnb659fds-assets-{account}-{region}"
+    qualifier = DefaultStackSynthesizer.DEFAULT_QUALIFIER
+    return f"arn:{partition}:s3:::cdk-{qualifier}-assets-{account}-{region}"
