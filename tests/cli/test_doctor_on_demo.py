@@ -118,7 +118,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         assert _read_line(process, START_TIMEOUT_SECONDS) == f"tricloud is running at {url}\n", (
             log.read_text()
         )
-        hint = _read_line(process, 10)
+        # Printed right after the URL line, maybe already in the pipe's read buffer,
+        # where select() cannot see it: a plain readline (EOF gives '').
+        assert process.stdout is not None
+        hint = process.stdout.readline()
         assert hint.startswith(HINT), hint
         (env_file,) = shlex.split(hint.removeprefix(HINT))
         yield Demo(process, marker, url, Path(env_file))
