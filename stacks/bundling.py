@@ -72,6 +72,7 @@ def pip_install(requirements: Path, target: Path) -> None:
         "--quiet",
         "--disable-pip-version-check",
         "--no-input",
+        "--no-color",
         *platform_args,
         "--only-binary=:all:",
         "--python-version",
