@@ -11,10 +11,11 @@ from urllib.parse import unquote_plus
 
 import pytest
 import requests
+from azure.cosmos import ContainerProxy
 from unit.events import FakeLambdaContext, api_event, sqs_event
 
 from lambdas.handlers import analyze, detail, list_images, presign
-from local.provision import AwsResources, moto_client
+from local.provision import COSMOS_CONTAINER, COSMOS_DATABASE, AwsResources, moto_client
 from local.servers import CosmosServer
 
 HANDLER_CACHES: tuple[Callable[..., Any], ...] = (
@@ -118,13 +119,20 @@ class Stack:
         return [failure["itemIdentifier"] for failure in result["batchItemFailures"]]
 
 
+def images_container(cosmos: CosmosServer) -> ContainerProxy:
+    """The images container on cosmosdb-server, through a verifying client."""
+    database = cosmos.client().get_database_client(COSMOS_DATABASE)
+    return database.get_container_client(COSMOS_CONTAINER)
+
+
 def count_documents(
     cosmos: CosmosServer, query: str, parameters: list[dict[str, Any]] | None = None
 ) -> int:
     """The result of a ``SELECT VALUE COUNT(1)`` query on the images container."""
-    container = cosmos.client().get_database_client("tricloud").get_container_client("images")
     rows: list[Any] = list(
-        container.query_items(query, parameters=parameters, enable_cross_partition_query=True)
+        images_container(cosmos).query_items(
+            query, parameters=parameters, enable_cross_partition_query=True
+        )
     )
     return int(rows[0])
 

@@ -11,14 +11,14 @@ import pytest
 from lambdas.services.documents import ImageFacts, done_document
 from local.servers import CosmosServer
 
-from .conftest import Stack, count_documents
+from .conftest import Stack, count_documents, images_container
 
 pytestmark = pytest.mark.integration
 
 
 def insert_documents(cosmos: CosmosServer, bucket: str, label: str, count: int) -> list[str]:
     """Upsert ``count`` analyzed-image documents labelled ``label``; their ids."""
-    container = cosmos.client().get_database_client("tricloud").get_container_client("images")
+    container = images_container(cosmos)
     ids = []
     for n in range(count):
         image_id = str(uuid.uuid4())
