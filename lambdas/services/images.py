@@ -105,6 +105,16 @@ def prepare_image(data: bytes, *, max_bytes: int, max_pixels: int) -> PreparedIm
     )
 
 
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB for JPEG; transparent areas become white rather than black."""
+    if image.mode in ("RGBA", "LA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, "white")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
 def _too_many_pixels(size: tuple[int, int] | None, max_pixels: int) -> str:
     declared = f" ({size[0]}x{size[1]})" if size else ""
     return f"The image declares too many pixels{declared}; the limit is {max_pixels} pixels."
@@ -119,8 +129,7 @@ def _shrink(image: Image.Image) -> bytes:
     # Imported here: ImageOps adds ~30 ms to a cold start and only large images need it.
     from PIL import ImageOps  # noqa: PLC0415
 
-    upright = ImageOps.exif_transpose(image)
-    rgb = upright.convert("RGB")
+    rgb = _flatten(ImageOps.exif_transpose(image))
     encoded = b""
     for side in _DOWNSCALE_SIDES:
         copy = rgb.copy()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -85,3 +86,17 @@ def test_large_images_are_downscaled_for_vision() -> None:
         assert sent.format == "JPEG"
         assert max(sent.size) <= VISION_MAX_SIDE
         assert sent.size[0] > sent.size[1]  # aspect ratio kept
+
+
+def test_transparent_images_are_flattened_on_white() -> None:
+    rgba = np.zeros((2000, 1000, 4), dtype=np.uint8)  # fully transparent, taller than wide
+    rgba[:, :, :3] = np.random.default_rng(1).integers(0, 256, (2000, 1000, 3))
+    data = images.encode(rgba, "PNG")
+    prepared = prepare_image(data, **LIMITS)
+    assert (prepared.width, prepared.height) == (1000, 2000)
+    with Image.open(io.BytesIO(prepared.vision_bytes)) as sent:
+        assert sent.mode == "RGB"
+        assert sent.size[1] == VISION_MAX_SIDE
+        darkest, _ = sent.convert("L").getextrema()
+        assert isinstance(darkest, int)
+        assert darkest > 240  # white, not black
