@@ -20,4 +20,6 @@ export const config = Object.freeze({
   galleryPageSize: 20,
   /** How many detail requests the gallery makes at once to fetch thumbnail URLs. */
   thumbnailConcurrency: 4,
+  /** How long a fetched photo URL is reused; keep it well under the API's URL lifetime (300 s). */
+  thumbnailReuseMs: 120000,
 });

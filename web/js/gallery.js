@@ -18,7 +18,7 @@ export class GalleryView {
     this.form = /** @type {HTMLFormElement} */ (byId("filter-form"));
     this.input = /** @type {HTMLInputElement} */ (byId("filter-label"));
     this.clearButton = byId("filter-clear");
-    this.thumbnails = new ThumbnailLoader(config.thumbnailConcurrency);
+    this.thumbnails = new ThumbnailLoader(config.thumbnailConcurrency, config.thumbnailReuseMs);
     this.label = "";
     /** @type {string|null} */
     this.cursor = null;

@@ -1,15 +1,20 @@
 /**
  * Thumbnails for gallery cards. The list endpoint has no image URL, so each card's short-lived
- * URL comes from the detail endpoint: only for cards that scroll into view, a few at a time.
+ * URL comes from the detail endpoint: only for cards that scroll into view, a few at a time,
+ * and reused for a while (filtering or coming back to the gallery does not fetch them again).
  */
 import { getImage } from "./api.js";
 
 export class ThumbnailLoader {
   /**
    * @param {number} concurrency how many detail requests may run at once
+   * @param {number} reuseMs how long a fetched URL is reused
    */
-  constructor(concurrency) {
+  constructor(concurrency, reuseMs) {
     this.concurrency = concurrency;
+    this.reuseMs = reuseMs;
+    /** @type {Map<string, {url: string|null, at: number}>} id → photo URL (null: none) */
+    this.urls = new Map();
     this.running = 0;
     /** @type {Array<() => Promise<void>>} */
     this.queue = [];
@@ -41,7 +46,10 @@ export class ThumbnailLoader {
       if (!entry.isIntersecting) continue;
       this.observer.unobserve(entry.target);
       const target = this.targets.get(entry.target);
-      if (target) this.enqueue(() => load(target.id, target.img));
+      if (!target) continue;
+      const known = this.urls.get(target.id);
+      if (known && Date.now() - known.at < this.reuseMs) show(target.img, known.url);
+      else this.enqueue(() => this.load(target.id, target.img));
     }
   }
 
@@ -61,19 +69,31 @@ export class ThumbnailLoader {
       });
     }
   }
+
+  /**
+   * Fetch the photo URL of `id` and show it in `img`.
+   * @param {string} id
+   * @param {HTMLImageElement} img
+   * @returns {Promise<void>}
+   */
+  async load(id, img) {
+    let url = null;
+    try {
+      const doc = await getImage(id);
+      if (typeof doc.image_url === "string" && doc.image_url) url = doc.image_url;
+      this.urls.set(id, { url, at: Date.now() });
+    } catch {
+      // Not cached: the next visit tries again.
+    }
+    show(img, url);
+  }
 }
 
 /**
- * @param {string} id
  * @param {HTMLImageElement} img
- * @returns {Promise<void>}
+ * @param {string|null} url
  */
-async function load(id, img) {
-  try {
-    const doc = await getImage(id);
-    if (typeof doc.image_url === "string" && doc.image_url) img.src = doc.image_url;
-    else img.closest(".card")?.classList.add("no-photo");
-  } catch {
-    img.closest(".card")?.classList.add("no-photo");
-  }
+function show(img, url) {
+  if (url) img.src = url;
+  else img.closest(".card")?.classList.add("no-photo");
 }
