@@ -1,0 +1,87 @@
+"""The offline stack for the measurements: moto, cosmosdb-server and the local Vision server.
+
+Started with ``local.servers`` and provisioned with ``local.provision`` exactly as
+``tricloud demo`` does; everything started is stopped when the ``with`` block ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from local.cosmos_setup import ensure_container
+from local.lambda_env import lambda_environment
+from local.provision import (
+    COSMOS_CONTAINER,
+    COSMOS_DATABASE,
+    AwsResources,
+    cosmos_secret_json,
+    provision_aws,
+)
+from local.servers import (
+    CosmosServer,
+    MotoServer,
+    VisionServer,
+    start_cosmos,
+    start_moto,
+    start_vision,
+)
+
+__all__ = ["SITE_ORIGIN", "OfflineStack", "offline_stack"]
+
+#: The page origin the upload bucket's CORS rule allows.
+SITE_ORIGIN = "http://127.0.0.1:8000"
+
+
+@dataclass(frozen=True)
+class OfflineStack:
+    """Running servers, the resources on them and the handlers' environment."""
+
+    moto: MotoServer
+    cosmos: CosmosServer
+    vision: VisionServer
+    resources: AwsResources
+    env: dict[str, str]
+    log_dir: Path
+
+    def container(self) -> Any:
+        """The Cosmos container of image documents (a verifying client)."""
+        client = self.cosmos.client()
+        return client.get_database_client(COSMOS_DATABASE).get_container_client(COSMOS_CONTAINER)
+
+
+@contextmanager
+def offline_stack(work_dir: Path) -> Iterator[OfflineStack]:
+    """Start the three servers in parallel, provision them, yield, then stop them all."""
+    log_dir = work_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        moto_future = pool.submit(start_moto, log_dir)
+        cosmos_future = pool.submit(start_cosmos, work_dir, log_dir)
+        vision_future = pool.submit(start_vision, log_dir)
+    futures: list[Future[Any]] = [moto_future, cosmos_future, vision_future]
+    started = [future.result() for future in futures if future.exception() is None]
+    try:
+        moto, cosmos = moto_future.result(), cosmos_future.result()  # raise a start error
+        vision = vision_future.result()
+        ensure_container(cosmos.client(), COSMOS_DATABASE, COSMOS_CONTAINER)
+        resources = provision_aws(
+            moto.endpoint,
+            site_origins=[SITE_ORIGIN],
+            cosmos_secret=cosmos_secret_json(cosmos.endpoint, cosmos.key),
+            prefix="tricloud-bench",
+        )
+        env = lambda_environment(
+            aws_endpoint=moto.endpoint,
+            resources=resources,
+            vision_endpoint=vision.endpoint,
+            cosmos_ca_bundle=cosmos.ca_bundle,
+        )
+        yield OfflineStack(moto, cosmos, vision, resources, env, log_dir)
+    finally:
+        for server in started:
+            server.stop()
