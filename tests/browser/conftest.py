@@ -29,7 +29,6 @@ from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
 
 from local.servers import ManagedProcess, free_port
-from stacks.site import content_security_policy
 
 from .flows import SCREENSHOTS, PageLog, sample_photo
 
@@ -100,6 +99,8 @@ def app_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def page_csp(app_url: str) -> str:
     """The production CSP, with the origin the demo's pre-signed uploads go to as the bucket."""
+    from stacks.site import content_security_policy  # noqa: PLC0415 (CDK is slow to import)
+
     request = urllib.request.Request(
         f"{app_url}/api/uploads",
         data=json.dumps({"content_type": "image/jpeg", "size": 1}).encode(),

@@ -91,6 +91,11 @@ def _tab_to(page: Page, name: str, limit: int = 20) -> None:
 def test_keyboard_only_capture_and_upload(page: Page, app_url: str) -> None:
     open_capture(page, app_url)
     assert page.evaluate(_PROBLEMS_JS) == []
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    expect(page.get_by_role("heading", name="Snap a photo")).to_be_visible()
     _tab_to(page, "Start camera")
     page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Take photo")).to_be_focused()

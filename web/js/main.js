@@ -71,4 +71,10 @@ function show(route) {
   current = route.name;
 }
 
+// The skip link moves focus without touching the URL (its "#main" is not a route).
+byId("skip-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  byId("main").focus();
+});
+
 startRouter(show);
