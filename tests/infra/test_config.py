@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from stacks.config import ConfigError, DomainConfig, TricloudConfig
+from lambdas.config import SUPPORTED_VISION_FEATURES
+from stacks.config import VISION_FEATURES, ConfigError, DomainConfig, TricloudConfig
 
 from .synth import CDK_CONTEXT
 
@@ -26,6 +27,12 @@ def test_cli_strings_are_parsed() -> None:
     assert config.max_upload_bytes == 2048
     assert config.log_retention_days == 14
     assert config.vision_features == ("LABEL_DETECTION", "IMAGE_PROPERTIES")
+
+
+def test_the_stack_accepts_exactly_the_features_the_analyze_function_stores() -> None:
+    assert set(SUPPORTED_VISION_FEATURES) == VISION_FEATURES
+    with pytest.raises(ConfigError, match="TEXT_DETECTION"):
+        TricloudConfig.from_mapping({"vision_features": "LABEL_DETECTION,TEXT_DETECTION"})
 
 
 def test_domain_zone_name_defaults_to_the_domain() -> None:
