@@ -8,7 +8,7 @@ import { config } from "./config.js";
 import { byId } from "./dom.js";
 import { captureFrame, drawFile, encodeCanvas } from "./encode.js";
 import { formatBytes } from "./format.js";
-import { upload } from "./uploader.js";
+import { UploadError, upload } from "./uploader.js";
 
 const UPLOAD_TYPE = "image/jpeg";
 
@@ -24,6 +24,8 @@ export class CaptureView {
     this.dropZone = byId("drop-zone");
     this.fileInput = /** @type {HTMLInputElement} */ (byId("file-input"));
     this.cameraSelect = /** @type {HTMLSelectElement} */ (byId("camera-select"));
+    this.cameraSwitch = byId("camera-switch-group");
+    this.fileButton = byId("file-button");
     this.buttons = {
       start: /** @type {HTMLButtonElement} */ (byId("start-camera")),
       capture: /** @type {HTMLButtonElement} */ (byId("capture")),
@@ -45,6 +47,8 @@ export class CaptureView {
     this.state = "idle";
     /** @type {(() => void)|null} cancels the upload in flight */
     this.cancelUpload = null;
+    /** whether this view is on screen (a camera that starts after leaving is stopped) */
+    this.shown = false;
     this.bind();
     this.render();
   }
@@ -80,12 +84,14 @@ export class CaptureView {
 
   /** Called when the view is shown. */
   enter() {
+    this.shown = true;
     if (this.state === "uploading") return;
     this.setStatus("");
   }
 
   /** Called when another view is shown: release the camera. */
   leave() {
+    this.shown = false;
     if (this.state === "live") this.state = "idle";
     this.camera.stop();
     this.render();
@@ -105,9 +111,9 @@ export class CaptureView {
     this.buttons.cancel.hidden = !busy;
     this.progress.hidden = !busy;
     this.fileInput.disabled = busy;
-    byId("file-button").hidden = busy;
+    this.fileButton.hidden = busy;
     this.cameraSelect.disabled = busy;
-    byId("camera-switch-group").hidden = state !== "live" || this.cameraSelect.options.length < 2;
+    this.cameraSwitch.hidden = state !== "live" || this.cameraSelect.options.length < 2;
   }
 
   /**
@@ -126,6 +132,10 @@ export class CaptureView {
       this.showCameraMessage(error instanceof CameraError ? error.message : "The camera cannot be started.");
       this.render();
       this.fileInput.focus();
+      return;
+    }
+    if (!this.shown) {
+      this.camera.stop();
       return;
     }
     this.state = "live";
@@ -213,7 +223,7 @@ export class CaptureView {
       const blob = await encodeCanvas(this.canvas, UPLOAD_TYPE, config.jpegQuality);
       this.setStatus(`Uploading ${formatBytes(blob.size)}…`);
       const ticket = await createUpload(UPLOAD_TYPE, blob.size);
-      if (cancelled) throw new Error("Upload cancelled.");
+      if (cancelled) throw new UploadError("Upload cancelled.", { cancelled: true });
       const onProgress = (/** @type {number} */ sent, /** @type {number} */ total) =>
         this.setProgress(sent / total, blob.size);
       const handle = upload(ticket.upload, blob, onProgress);
@@ -229,7 +239,7 @@ export class CaptureView {
       this.state = "captured";
       this.cancelUpload = null;
       this.render();
-      if (cancelled || (error && /** @type {any} */ (error).cancelled)) {
+      if (error instanceof UploadError && error.cancelled) {
         this.setStatus("Upload cancelled. You can upload again.");
       } else {
         this.setStatus("");

@@ -28,7 +28,10 @@ export class GalleryView {
 
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
-      window.location.hash = galleryHash(this.input.value.trim());
+      const label = this.input.value.trim();
+      // The same filter again does not change the URL: list again all the same.
+      if (window.location.hash === galleryHash(label)) this.enter(label);
+      else window.location.hash = galleryHash(label);
     });
     this.clearButton.addEventListener("click", () => {
       window.location.hash = galleryHash("");
@@ -59,7 +62,8 @@ export class GalleryView {
     this.loadMore.disabled = true;
     this.status.textContent = "Loading…";
     try {
-      const page = await listImages({ limit: config.galleryPageSize, cursor: this.cursor, label: this.label });
+      const query = { limit: config.galleryPageSize, cursor: this.cursor, label: this.label };
+      const page = await listImages(query);
       if (generation !== this.generation) return;
       const items = Array.isArray(page.items) ? page.items : [];
       for (const item of items) this.grid.appendChild(this.card(item));

@@ -37,6 +37,7 @@ export class ImagePage {
     clear(this.result);
     this.hideError();
     this.title.textContent = "Result";
+    this.setStatus("Loading…");
     try {
       const doc = isPending(id) ? await this.waitFor(id, polling.signal) : await getImage(id);
       if (polling.signal.aborted) return;
