@@ -96,10 +96,25 @@ def test_wrong_file_types_get_a_clear_error(page: Page, app_url: str, tmp_path: 
 
     page.locator("#file-input").set_input_files(notes)
     alert = page.get_by_role("alert")
-    expect(alert).to_have_text(re.compile("“notes.txt” is not a supported image"))
+    expect(alert).to_have_text(re.compile("“notes.txt” is not an image"))
     screenshot(page, "08-wrong-file-type")
 
     page.locator("#file-input").set_input_files(fake_png)
-    expect(alert).to_have_text(re.compile("cannot be read as an image"))
+    expect(alert).to_have_text(re.compile("cannot read this file as an image"))
     expect(page.get_by_role("button", name="Upload and analyze")).to_be_hidden()
     assert asked == [], "nothing may be uploaded for a file that is not an image"
+
+
+def test_any_image_the_browser_reads_becomes_a_jpeg(
+    page: Page, app_url: str, tmp_path: Path
+) -> None:
+    gif = tmp_path / "rocket.gif"
+    sample_photo("rocket").save(gif, "GIF")
+    posted: list[Request] = []
+    page.on("request", lambda r: posted.append(r) if r.url.endswith("/api/uploads") else None)
+    open_capture(page, app_url)
+    page.locator("#file-input").set_input_files(gif)
+    expect(page.locator("#capture-status")).to_contain_text("“rocket.gif” is ready")
+    upload_and_wait_for_result(page)
+    assert [json.loads(r.post_data or "{}").get("content_type") for r in posted] == ["image/jpeg"]
+    expect(page.get_by_role("region", name="File")).to_contain_text("image/jpeg")

@@ -184,14 +184,16 @@ export class CaptureView {
   }
 
   /**
-   * Use a chosen or dropped file as the photo.
+   * Use a chosen or dropped file as the photo. Any image this browser can decode will do (HEIC
+   * on Safari, GIF, ...): what is uploaded is always a JPEG made from its pixels.
    * @param {File} file
    */
   async useFile(file) {
     if (this.state === "uploading") return;
     this.clearError();
-    if (!config.acceptedTypes.includes(file.type)) {
-      this.showError(`“${file.name}” is not a supported image. Choose a JPEG, PNG or WebP photo.`);
+    // Some systems give no type for unknown extensions: then decoding decides.
+    if (file.type && !file.type.startsWith("image/")) {
+      this.showError(`“${file.name}” is not an image. Choose a photo (JPEG, PNG or WebP, for example).`);
       return;
     }
     try {

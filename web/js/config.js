@@ -6,8 +6,6 @@ export const config = Object.freeze({
   maxEdge: 1600,
   /** JPEG quality used when encoding the capture or the chosen file (0..1). */
   jpegQuality: 0.85,
-  /** MIME types the API accepts for an upload; the page always sends image/jpeg. */
-  acceptedTypes: Object.freeze(["image/jpeg", "image/png", "image/webp"]),
   /** Camera resolution asked for (the browser may give less). */
   cameraIdealWidth: 1280,
   cameraIdealHeight: 720,

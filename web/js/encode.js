@@ -57,7 +57,7 @@ export async function drawFile(file, canvas, maxEdge) {
   try {
     bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
   } catch {
-    throw new Error("This file cannot be read as an image. Choose a JPEG, PNG or WebP photo.");
+    throw new Error("This browser cannot read this file as an image. Choose a JPEG, PNG or WebP photo.");
   }
   try {
     drawScaled(bitmap, bitmap.width, bitmap.height, canvas, maxEdge);
