@@ -45,12 +45,17 @@ async function request(path, init = {}) {
     const code = error && typeof error.code === "string" ? error.code : `http_${response.status}`;
     throw new ApiError(response.status, code, message);
   }
-  if (body === null) throw new ApiError(response.status, "bad_response", "The server sent an unreadable answer.");
+  if (body === null) {
+    throw new ApiError(response.status, "bad_response", "The server sent an unreadable answer.");
+  }
   return body;
 }
 
 /**
- * @typedef {{id: string, upload: {url: string, fields: Record<string, string>}, expires_in: number}} UploadTicket
+ * @typedef {object} UploadTicket
+ * @property {string} id the new image's id
+ * @property {{url: string, fields: Record<string, string>}} upload the pre-signed POST
+ * @property {number} expires_in seconds the POST stays valid
  */
 
 /**

@@ -168,7 +168,8 @@ export class CaptureView {
       return;
     }
     this.state = "captured";
-    this.canvas.setAttribute("aria-label", `Captured photo, ${this.canvas.width} × ${this.canvas.height} pixels`);
+    const { width, height } = this.canvas;
+    this.canvas.setAttribute("aria-label", `Captured photo, ${width} × ${height} pixels`);
     this.setStatus("Photo taken. Upload it, or retake.");
     this.render();
     this.buttons.upload.focus();

@@ -189,7 +189,10 @@ function renderBars(rows) {
 function renderSafeSearch(safeSearch) {
   if (!safeSearch || typeof safeSearch !== "object") return null;
   const values = /** @type {Record<string, unknown>} */ (safeSearch);
-  const known = SAFE_SEARCH_NAMES.filter(([key]) => typeof values[key] === "string" && values[key] !== "UNKNOWN");
+  const known = SAFE_SEARCH_NAMES.filter(([key]) => {
+    const value = values[key];
+    return typeof value === "string" && value !== "UNKNOWN";
+  });
   if (!known.length) {
     const none = h("p", { class: "hint" }, "SafeSearch gave no verdict for this photo.");
     return panel("safe-title", "SafeSearch", none);

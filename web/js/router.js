@@ -6,7 +6,10 @@
  */
 
 /**
- * @typedef {{name: "capture"} | {name: "gallery", label: string} | {name: "image", id: string} | {name: "missing", path: string}} Route
+ * @typedef {{name: "capture"}
+ *   | {name: "gallery", label: string}
+ *   | {name: "image", id: string}
+ *   | {name: "missing", path: string}} Route
  */
 
 /**
