@@ -139,7 +139,16 @@ def host_bundle(function: str, work_dir: Path = WORK_DIR) -> Path:
             target.mkdir(parents=True)
             bundling.bundle(requirements, target)
             (target / ".complete").touch()
+            prune_older(target)
     return target
+
+
+def prune_older(target: Path) -> None:
+    """Remove the other builds of the same thing (``<name>-<hash>`` next to ``target``)."""
+    prefix = target.name.rsplit("-", 1)[0]
+    for sibling in target.parent.glob(f"{prefix}-*"):
+        if sibling != target and sibling.name.rsplit("-", 1)[0] == prefix:
+            shutil.rmtree(sibling, ignore_errors=True)
 
 
 def runtime_dir(work_dir: Path = WORK_DIR) -> Path:
