@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,20 @@ FORBIDDEN_IN_HTML = {
     "inline script": r"<script(?![^>]*\bsrc=)[^>]*>",
     "javascript: URL": r"javascript:",
 }
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_scripts_are_valid_es_modules(script: Path) -> None:
+    node = shutil.which("node")
+    assert node is not None, "Node.js is needed (it also runs the CDK CLI)"
+    checked = subprocess.run(
+        [node, "--check", "--input-type=module"],
+        input=script.read_bytes(),
+        capture_output=True,
+        check=False,
+        timeout=30,
+    )
+    assert checked.returncode == 0, checked.stderr.decode()
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
