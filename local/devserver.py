@@ -103,6 +103,9 @@ class DevRequestHandler(BaseHTTPRequestHandler):
     server: DevServer
     protocol_version = "HTTP/1.1"
     server_version = "tricloud-devserver/1"
+    # Headers and body go out as separate small writes on a kept-alive connection; with
+    # Nagle on, the second waits ~40 ms for the client's delayed ACK.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         """API or static file."""

@@ -12,9 +12,7 @@ from typing import Any
 
 from local.servers.http_probe import answers
 from local.servers.process import DEFAULT_START_TIMEOUT_SECONDS, ManagedProcess, free_port
-
-#: The offline ImageNet classifier (``local/vision/classifier.py``) as ``--labeller``.
-CLASSIFIER_LABELLER = "local.vision.classifier:make_labeller"
+from local.vision import CLASSIFIER_LABELLER
 
 
 @dataclass
@@ -96,8 +94,7 @@ def start_vision(
     """
     port = free_port()
     command = [sys.executable, "-m", "local.vision", "--port", str(port)]
-    if labeller:
-        command += ["--labeller", labeller]
+    command += ["--labeller", labeller or "none"]
     process = ManagedProcess("local Vision server", command, log_dir / "vision.log")
     server = VisionServer(process, port)
     process.start()

@@ -1,8 +1,9 @@
 """A local stand-in for the Google Cloud Vision REST API (``POST /v1/images:annotate``).
 
 It answers what it can compute honestly: image properties (dominant colours) from the
-pixels, SafeSearch as UNKNOWN, no localized objects, and labels only when a labeller is
-plugged in (see :data:`Labeller`). Run it with ``python -m local.vision --port N``.
+pixels, SafeSearch as UNKNOWN, no localized objects, and labels from a pluggable labeller
+(see :data:`Labeller`; by default the offline classifier).
+Run it with ``python -m local.vision --port N``.
 """
 
 from __future__ import annotations
@@ -13,3 +14,6 @@ from PIL import Image
 
 #: Gives up to ``max_results`` ``(description, score)`` pairs for an image, best first.
 Labeller = Callable[[Image.Image, int], list[tuple[str, float]]]
+
+#: The default labeller, as ``module:factory``: the offline ImageNet classifier.
+CLASSIFIER_LABELLER = "local.vision.classifier:make_labeller"

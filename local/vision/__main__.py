@@ -1,7 +1,8 @@
-"""``python -m local.vision --port N [--labeller module:factory]``: run the local Vision server.
+"""``python -m local.vision --port N [--labeller module:factory|none]``: the local Vision server.
 
-``--labeller`` names a zero-argument factory that returns a :data:`local.vision.Labeller`;
-without it LABEL_DETECTION answers no labels and says so. SIGTERM or Ctrl-C stops it.
+``--labeller`` names a zero-argument factory that returns a :data:`local.vision.Labeller`; the
+default is the offline ImageNet classifier. With ``--labeller none`` LABEL_DETECTION answers no
+labels and says so. SIGTERM or Ctrl-C stops it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from local.vision import Labeller
+from local.vision import CLASSIFIER_LABELLER, Labeller
 from local.vision.server import VisionHTTPServer
 
 LOG = logging.getLogger("local.vision")
@@ -38,15 +39,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, serve until SIGTERM/SIGINT; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m local.vision", description=__doc__)
     parser.add_argument("--port", type=int, required=True, help="port on 127.0.0.1")
-    parser.add_argument("--labeller", help="module:factory returning a labeller (optional)")
+    parser.add_argument(
+        "--labeller",
+        default=CLASSIFIER_LABELLER,
+        help=f"module:factory returning a labeller, or 'none' (default: {CLASSIFIER_LABELLER})",
+    )
     args = parser.parse_args(argv)
+    labeller_spec = None if args.labeller.lower() == "none" else args.labeller
     # Our own messages at INFO; libraries (azure-core logs every header at INFO) at WARNING.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     LOG.setLevel(logging.INFO)
-    labeller = load_labeller(args.labeller) if args.labeller else None
-    server = VisionHTTPServer(("127.0.0.1", args.port), labeller, args.labeller)
+    labeller = load_labeller(labeller_spec) if labeller_spec else None
+    server = VisionHTTPServer(("127.0.0.1", args.port), labeller, labeller_spec)
     signal.signal(signal.SIGTERM, _stop)
-    LOG.info("local Vision server on http://127.0.0.1:%d (labeller: %s)", args.port, args.labeller)
+    LOG.info("local Vision server on http://127.0.0.1:%d (labeller: %s)", args.port, labeller_spec)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
