@@ -30,6 +30,7 @@ from urllib.parse import unquote, urlsplit
 
 from local.apigateway import HttpResponse, gateway_error, http_response, match_route, proxy_event
 from local.lambda_runtime import FunctionHost
+from stacks.csp import content_security_policy
 
 LOG = logging.getLogger("local.devserver")
 WEB_ROOT = Path(__file__).resolve().parents[1] / "web"
@@ -42,23 +43,6 @@ API_FUNCTIONS: dict[str, str] = {
 #: API Gateway's payload limit for a request body.
 MAX_BODY_BYTES = 10 * 1024 * 1024
 _STATIC_HEADERS = (("Cache-Control", "no-cache"),)
-
-
-def content_security_policy(upload_origin: str) -> str:
-    """The page's CSP, as ``stacks.site.content_security_policy`` builds it (a test checks)."""
-    directives = {
-        "default-src": "'self'",
-        "script-src": "'self'",
-        "style-src": "'self'",
-        "img-src": f"'self' blob: data: {upload_origin}",
-        "media-src": "'self' blob: mediastream:",
-        "connect-src": f"'self' {upload_origin}",
-        "object-src": "'none'",
-        "base-uri": "'self'",
-        "form-action": "'self'",
-        "frame-ancestors": "'none'",
-    }
-    return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
 def security_headers(upload_origin: str) -> list[tuple[str, str]]:

@@ -17,28 +17,9 @@ from constructs import Construct
 
 from stacks.certificate import hosted_zone
 from stacks.config import DomainConfig
+from stacks.csp import content_security_policy
 
 HSTS_MAX_AGE = Duration.days(730)
-
-
-def content_security_policy(upload_origin: str) -> str:
-    """CSP for the camera page: own scripts only; images and uploads also from the bucket.
-
-    `blob:`/`data:` images are the camera snapshot preview; `mediastream:` the live video.
-    """
-    directives = {
-        "default-src": "'self'",
-        "script-src": "'self'",
-        "style-src": "'self'",
-        "img-src": f"'self' blob: data: {upload_origin}",
-        "media-src": "'self' blob: mediastream:",
-        "connect-src": f"'self' {upload_origin}",
-        "object-src": "'none'",
-        "base-uri": "'self'",
-        "form-action": "'self'",
-        "frame-ancestors": "'none'",
-    }
-    return "; ".join(f"{name} {value}" for name, value in directives.items())
 
 
 class Site(Construct):

@@ -6,7 +6,7 @@
 - ``browser``: Chromium driven by Playwright, with a fake camera that films a real photo (a cat,
   1280 by 720) and auto-accepts the camera prompt.
 - ``page``: a fresh browser context per test. The page is served with the CSP that CloudFront
-  sends in production (``stacks.site.content_security_policy`` for the demo's bucket origin),
+  sends in production (``stacks.csp.content_security_policy`` for the demo's bucket origin),
   and the test fails when the page logs a console error, throws, or violates the CSP (tests
   that provoke errors on purpose call ``page_log.allow``).
 """
@@ -29,6 +29,7 @@ from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
 
 from local.servers import ManagedProcess, free_port
+from stacks.csp import content_security_policy
 
 from .flows import SCREENSHOTS, PageLog, sample_photo
 
@@ -99,8 +100,6 @@ def app_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def page_csp(app_url: str) -> str:
     """The production CSP, with the origin the demo's pre-signed uploads go to as the bucket."""
-    from stacks.site import content_security_policy  # noqa: PLC0415 (CDK is slow to import)
-
     request = urllib.request.Request(
         f"{app_url}/api/uploads",
         data=json.dumps({"content_type": "image/jpeg", "size": 1}).encode(),

@@ -14,8 +14,9 @@ import requests
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
-from local.devserver import DevServer, content_security_policy
+from local.devserver import DevServer
 from local.lambda_runtime import FunctionHost
+from stacks.csp import content_security_policy
 
 UPLOAD_ORIGIN = "http://127.0.0.1:4566"
 
@@ -147,9 +148,3 @@ def test_every_answer_has_the_cloudfront_security_headers(base_url: str) -> None
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["Permissions-Policy"].startswith("camera=(self)")
-
-
-def test_the_csp_is_the_one_cloudfront_sends() -> None:
-    from stacks.site import content_security_policy as cloudfront_csp  # noqa: PLC0415 (slow CDK)
-
-    assert content_security_policy(UPLOAD_ORIGIN) == cloudfront_csp(UPLOAD_ORIGIN)
