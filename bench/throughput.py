@@ -22,6 +22,8 @@ from time import perf_counter, thread_time
 from typing import Any
 from unittest import mock
 
+from azure.core.exceptions import AzureError
+
 from bench.offline import OfflineStack
 from bench.report import Row, Section
 from bench.stats import median, union_seconds
@@ -131,11 +133,7 @@ def _run_round(
             settled += len(settlement.delete) + len(settlement.retry)
     end_to_end = perf_counter() - started
     container = stack.container()
-    stored = sum(
-        1
-        for image_id in ids
-        if container.read_item(image_id, partition_key=image_id).get("status") == "done"
-    )
+    stored = sum(1 for image_id in ids if _status(container, image_id) == "done")
     handler = spans.seconds("handler")
     return RoundResult(
         batch=batch,
@@ -181,6 +179,15 @@ def measure(
                 ]
     results["document_bytes"] = _document_bytes(stack)
     return results
+
+
+def _status(container: Any, image_id: str) -> str | None:
+    """The stored document's status, or None when there is none (or it cannot be read)."""
+    try:
+        document = container.read_item(image_id, partition_key=image_id)
+    except AzureError:  # cosmosdb-server answers a missing id with 500, not 404
+        return None
+    return str(document.get("status"))
 
 
 def _document_bytes(stack: OfflineStack) -> int:
