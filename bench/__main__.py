@@ -89,7 +89,8 @@ def cost_inputs(
     sections: dict[str, Section], functions: dict[str, Any], page_size: int
 ) -> cost.CostInputs:
     """The cost model's inputs from the other sections' measurements."""
-    sizes = sections["upload_size"].details["bytes"]
+    encoded = sections["upload_size"].details["bytes"]
+    sizes = encoded.get("chromium", encoded["pillow"])
     analysis = sections["throughput"].details
     largest = max(int(key) for key in analysis if key.isdigit())
     uploads = sections["latency"].details
