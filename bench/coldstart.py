@@ -175,10 +175,14 @@ def section(functions: Sequence[FunctionBundle], rounds: int) -> Section:
     """Rows: import times as bundled and precompiled (vs ``import boto3``), bundle sizes."""
     runtime = runtime_dir()
     baseline = ImportJob("import boto3", "boto3", ())
+    as_bundled: dict[str, ImportJob] = {}
     jobs = [baseline]
     for function in functions:
         host = host_bundle(function.name)
-        jobs.append(ImportJob(f"{function.name}: as bundled", function.module, (host,)))
+        as_bundled[function.name] = ImportJob(
+            f"{function.name}: as bundled", function.module, (host,)
+        )
+        jobs.append(as_bundled[function.name])
         jobs.append(
             ImportJob(
                 f"{function.name}: precompiled .pyc", function.module, (precompiled_copy(host),)
@@ -220,7 +224,7 @@ def section(functions: Sequence[FunctionBundle], rounds: int) -> Section:
                 "unchecked-hash; needs the runtime's own Python at bundle time)",
             )
         )
-        modules, self_ms = import_profile(jobs[1 + 2 * functions.index(function)], runtime)
+        modules, self_ms = import_profile(as_bundled[function.name], runtime)
         unused = unimported_entries(function.directory, modules)
         unzipped = directory_size(function.directory)
         zipped = zipped_size(function.directory, WORK_DIR / "zip" / f"{function.name}.zip")
