@@ -85,7 +85,7 @@ class TricloudConfig:
     image_expiry_days: int = 0
     dlq_max_receive_count: int = 3
     analyze_batch_size: int = 16
-    analyze_batching_window_seconds: int = 5
+    analyze_batching_window_seconds: int = 1
     analyze_max_concurrency: int = 5
     api_throttle_rate_limit: int = 20
     api_throttle_burst_limit: int = 40
@@ -122,7 +122,7 @@ class TricloudConfig:
             dlq_max_receive_count=reader.integer("dlq_max_receive_count", 3, 1, 20),
             analyze_batch_size=reader.integer("analyze_batch_size", 16, 1, 16),
             analyze_batching_window_seconds=reader.integer(
-                "analyze_batching_window_seconds", 5, 0, 300
+                "analyze_batching_window_seconds", 1, 0, 300
             ),
             analyze_max_concurrency=reader.integer("analyze_max_concurrency", 5, 2, 1000),
             api_throttle_rate_limit=reader.integer("api_throttle_rate_limit", 20, 1, 10_000),

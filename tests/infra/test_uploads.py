@@ -74,7 +74,7 @@ def test_analyze_consumes_batches_and_reports_item_failures(default: Synth, vari
     assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["UploadsEvents9279B194", "Arn"]}
     assert mapping["FunctionName"]["Ref"].startswith("FunctionsAnalyze")
     assert mapping["BatchSize"] == 16
-    assert mapping["MaximumBatchingWindowInSeconds"] == 5
+    assert mapping["MaximumBatchingWindowInSeconds"] == 1
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["ScalingConfig"] == {"MaximumConcurrency": 5}
     assert variant.only("AWS::Lambda::EventSourceMapping")["BatchSize"] == 10
