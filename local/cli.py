@@ -21,20 +21,14 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Build the argument parser with every sub-command that is installed."""
+    """Build the argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
         prog="tricloud",
         description="Run tricloud offline, and set up and check a deployed stack.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-            continue
-        module.register(subparsers)
+        importlib.import_module(name).register(subparsers)
     return parser
 
 
