@@ -18,18 +18,17 @@ import argparse
 import logging
 import mimetypes
 import os
-import signal
 import sys
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from local.apigateway import HttpResponse, gateway_error, http_response, match_route, proxy_event
 from local.lambda_runtime import FunctionHost
+from local.service import configure_logging, serve_until_stopped, stop_on_sigterm
 from stacks.csp import content_security_policy
 
 LOG = logging.getLogger("local.devserver")
@@ -196,20 +195,14 @@ def load_api_functions(entry_points: Mapping[str, str] = API_FUNCTIONS) -> dict[
     }
 
 
-def _stop(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve until SIGTERM/SIGINT; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m local.devserver", description=__doc__)
     parser.add_argument("--port", type=int, required=True, help="port on 127.0.0.1")
     parser.add_argument("--web-root", type=Path, default=WEB_ROOT, help="static files")
     args = parser.parse_args(argv)
-    # Our own messages at INFO; libraries (azure-core logs every header at INFO) at WARNING.
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
-    LOG.setLevel(logging.INFO)
-    signal.signal(signal.SIGTERM, _stop)
+    configure_logging(LOG)
+    stop_on_sigterm()
     functions = load_api_functions()
     try:
         server = DevServer(
@@ -222,12 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         LOG.error("cannot listen on 127.0.0.1:%d: %s", args.port, error)
         return 1
     LOG.info("dev server on http://127.0.0.1:%d serving %s", args.port, args.web_root)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        LOG.info("stopping")
-    finally:
-        server.server_close()
+    serve_until_stopped(server, LOG)
     return 0
 
 

@@ -14,19 +14,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import boto3
 
 from local.lambda_runtime import FunctionHost
+from local.service import configure_logging, stop_on_sigterm
 
 LOG = logging.getLogger("local.worker")
 ANALYZE_ENTRY_POINT = "lambdas.handlers.analyze:handler"
@@ -192,10 +191,6 @@ class Worker:
 _FAILED = object()
 
 
-def _stop(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the worker until SIGTERM/SIGINT; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m local.worker", description=__doc__)
@@ -203,10 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--ready-file", type=Path, help="touched once the handler is loaded")
     args = parser.parse_args(argv)
-    # Our own messages at INFO; libraries (azure-core logs every header at INFO) at WARNING.
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
-    LOG.setLevel(logging.INFO)
-    signal.signal(signal.SIGTERM, _stop)
+    configure_logging(LOG)
+    stop_on_sigterm()
     host = FunctionHost.from_entry_point("analyze", ANALYZE_ENTRY_POINT, timeout_seconds=120)
     worker = Worker(boto3.client("sqs"), args.queue_url, host, batch_size=args.batch_size)
     if args.ready_file:

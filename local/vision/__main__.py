@@ -10,11 +10,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import signal
 import sys
 from collections.abc import Sequence
-from types import FrameType
 
+from local.service import configure_logging, serve_until_stopped, stop_on_sigterm
 from local.vision import CLASSIFIER_LABELLER, Labeller
 from local.vision.server import VisionHTTPServer
 
@@ -31,10 +30,6 @@ def load_labeller(spec: str) -> Labeller:
     return labeller
 
 
-def _stop(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments, serve until SIGTERM/SIGINT; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m local.vision", description=__doc__)
@@ -46,19 +41,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     labeller_spec = None if args.labeller.lower() == "none" else args.labeller
-    # Our own messages at INFO; libraries (azure-core logs every header at INFO) at WARNING.
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
-    LOG.setLevel(logging.INFO)
+    configure_logging(LOG)
     labeller = load_labeller(labeller_spec) if labeller_spec else None
     server = VisionHTTPServer(("127.0.0.1", args.port), labeller, labeller_spec)
-    signal.signal(signal.SIGTERM, _stop)
+    stop_on_sigterm()
     LOG.info("local Vision server on http://127.0.0.1:%d (labeller: %s)", args.port, labeller_spec)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        LOG.info("stopping")
-    finally:
-        server.server_close()
+    serve_until_stopped(server, LOG)
     return 0
 
 
