@@ -8,9 +8,7 @@ Playwright) loads each frame as a PNG, draws it with ``drawScaled`` and encodes 
 from __future__ import annotations
 
 import base64
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 from playwright.sync_api import sync_playwright
 
 from bench.bundles import REPO_ROOT
+from local.service import serving_in_thread
 
 __all__ = ["CHROMIUM", "encode_in_chromium"]
 
@@ -58,23 +57,11 @@ class _WebHandler(SimpleHTTPRequestHandler):
         return
 
 
-@contextmanager
-def _serve_web() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_WebHandler, directory=str(WEB_DIR)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 def encode_in_chromium(pngs: Mapping[str, bytes]) -> dict[str, dict[str, int]]:
     """``{name: {"jpeg": bytes, "png": bytes}}`` as Chromium encodes each PNG frame."""
     sizes: dict[str, dict[str, int]] = {}
-    with _serve_web() as origin, sync_playwright() as playwright:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_WebHandler, directory=str(WEB_DIR)))
+    with serving_in_thread(server) as origin, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=_ARGS)
         try:
             page = browser.new_page()

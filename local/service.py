@@ -1,18 +1,24 @@
 """What the offline stack's long-running processes share: logging, stopping, serving HTTP.
 
 The dev server, the local Vision server and the analyze worker each run as
-``python -m ...`` until SIGTERM or Ctrl-C.
+``python -m ...`` until SIGTERM or Ctrl-C; tests and benchmarks run an HTTP server on a
+background thread instead.
 """
 
 from __future__ import annotations
 
 import logging
 import signal
-from socketserver import BaseServer
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from socketserver import BaseServer, TCPServer
 from types import FrameType
 
 #: How often a serving loop looks for a stop request.
 _POLL_SECONDS = 0.2
+#: The same on a background thread, whose shutdown() waits for it.
+_THREAD_POLL_SECONDS = 0.05
 
 
 def configure_logging(log: logging.Logger) -> None:
@@ -38,3 +44,18 @@ def serve_until_stopped(server: BaseServer, log: logging.Logger) -> None:
         log.info("stopping")
     finally:
         server.server_close()
+
+
+@contextmanager
+def serving_in_thread(server: TCPServer) -> Iterator[str]:
+    """Serve on a background thread for the block; yield ``http://127.0.0.1:PORT``."""
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": _THREAD_POLL_SECONDS}, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

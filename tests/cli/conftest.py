@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import pytest
 from local.cli import main
 from local.provision import local_gcp_credentials_json, moto_client
 from local.servers import REGION, CosmosServer
+from local.service import serving_in_thread
 
 #: What a secret holds before `tricloud secrets set-*` runs (CDK generates a random string).
 PLACEHOLDER = "placeholder-generated-by-the-stack"
@@ -191,12 +191,5 @@ class _SiteHandler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site_url() -> Iterator[str]:
     """A stand-in for the CloudFront site on 127.0.0.1 (page + health route)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SiteHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving_in_thread(http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SiteHandler)) as url:
+        yield url

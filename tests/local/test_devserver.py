@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from local.devserver import DevServer
 from local.lambda_runtime import FunctionHost
+from local.service import serving_in_thread
 from stacks.csp import content_security_policy
 
 UPLOAD_ORIGIN = "http://127.0.0.1:4566"
@@ -57,15 +57,8 @@ def base_url(recorder: Recorder, tmp_path: Path) -> Iterator[str]:
     (tmp_path / "js" / "app.js").write_text("export {};")
     (tmp_path.parent / "secret.txt").write_text("outside web root")
     hosts = {name: FunctionHost(name, recorder) for name in ("presign", "list_images", "detail")}
-    server = DevServer(("127.0.0.1", 0), hosts, tmp_path, UPLOAD_ORIGIN)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving_in_thread(DevServer(("127.0.0.1", 0), hosts, tmp_path, UPLOAD_ORIGIN)) as url:
+        yield url
 
 
 def test_get_with_path_and_query_parameters_is_a_rest_proxy_event(

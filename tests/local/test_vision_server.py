@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import urllib.request
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 
 import pytest
 from google.api_core import exceptions as core_exceptions
@@ -20,6 +20,7 @@ from google.cloud import vision
 from PIL import Image
 
 from local.servers import VisionControl
+from local.service import serving_in_thread
 from local.vision import Labeller
 from local.vision.server import VisionHTTPServer
 
@@ -54,22 +55,18 @@ def _two_colour_png() -> bytes:
     return buffer.getvalue()
 
 
-def _serve(labeller: Labeller | None) -> Iterator[str]:
-    server = VisionHTTPServer(("127.0.0.1", 0), labeller, "test" if labeller else None)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+def _serve(labeller: Labeller | None) -> AbstractContextManager[str]:
+    """A Vision server on a thread for the ``with`` block; yields its endpoint."""
+    return serving_in_thread(
+        VisionHTTPServer(("127.0.0.1", 0), labeller, "test" if labeller else None)
+    )
 
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
     """A local Vision server without a labeller."""
-    yield from _serve(None)
+    with _serve(None) as url:
+        yield url
 
 
 @pytest.fixture
@@ -155,7 +152,7 @@ def test_a_labeller_plugged_in_gives_labels_capped_at_max_results() -> None:
         more = [(f"extra {n}", 0.5 / n) for n in range(1, max_results + 3)]
         return [(first, 0.75), *more]
 
-    for endpoint in _serve(labeller):
+    with _serve(labeller) as endpoint:
         answer = _client(endpoint).batch_annotate_images(requests=[_request(_two_colour_png())])
         labels = answer.responses[0].label_annotations
         assert len(labels) == 5  # FEATURES asks LABEL_DETECTION for 5
