@@ -101,10 +101,5 @@ def start_cosmos(
     key = base64.b64encode(secrets.token_bytes(64)).decode("ascii")
     server = CosmosServer(process, port, key, tls.ca_cert)
     context = server.ssl_context()
-    process.start()
-    try:
-        process.wait_ready(lambda: answers(server.endpoint, ssl_context=context), timeout)
-    except BaseException:
-        process.stop()
-        raise
+    process.start_and_wait_ready(lambda: answers(server.endpoint, ssl_context=context), timeout)
     return server

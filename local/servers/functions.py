@@ -35,12 +35,7 @@ def start_devserver(
         log_dir / "devserver.log",
         env={**env, "PYTHONUNBUFFERED": "1"},
     )
-    process.start()
-    try:
-        process.wait_ready(lambda: health_is_ok(f"http://127.0.0.1:{port}"), timeout)
-    except BaseException:
-        process.stop()
-        raise
+    process.start_and_wait_ready(lambda: health_is_ok(f"http://127.0.0.1:{port}"), timeout)
     return process
 
 
@@ -67,10 +62,5 @@ def start_worker(
         log_dir / "worker.log",
         env={**env, "PYTHONUNBUFFERED": "1"},
     )
-    process.start()
-    try:
-        process.wait_ready(ready.exists, timeout)
-    except BaseException:
-        process.stop()
-        raise
+    process.start_and_wait_ready(ready.exists, timeout)
     return process

@@ -39,10 +39,5 @@ def start_moto(log_dir: Path, timeout: float = DEFAULT_START_TIMEOUT_SECONDS) ->
         log_dir / "moto.log",
     )
     server = MotoServer(process, port)
-    process.start()
-    try:
-        process.wait_ready(lambda: answers(f"{server.endpoint}/moto-api/"), timeout)
-    except BaseException:
-        process.stop()
-        raise
+    process.start_and_wait_ready(lambda: answers(f"{server.endpoint}/moto-api/"), timeout)
     return server

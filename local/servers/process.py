@@ -105,6 +105,17 @@ class ManagedProcess:
             f"{self.name} did not become ready within {timeout:.0f} s.\n{self.log_tail()}"
         )
 
+    def start_and_wait_ready(
+        self, probe: Callable[[], bool], timeout: float = DEFAULT_START_TIMEOUT_SECONDS
+    ) -> None:
+        """:meth:`start`, then :meth:`wait_ready`; stop the process again if that fails."""
+        self.start()
+        try:
+            self.wait_ready(probe, timeout)
+        except BaseException:
+            self.stop()
+            raise
+
     def terminate(self) -> None:
         """Send SIGTERM to the process group without waiting (see :meth:`stop`)."""
         if self.is_running():

@@ -97,10 +97,5 @@ def start_vision(
     command += ["--labeller", labeller or "none"]
     process = ManagedProcess("local Vision server", command, log_dir / "vision.log")
     server = VisionServer(process, port)
-    process.start()
-    try:
-        process.wait_ready(lambda: answers(f"{server.endpoint}/_control"), timeout)
-    except BaseException:
-        process.stop()
-        raise
+    process.start_and_wait_ready(lambda: answers(f"{server.endpoint}/_control"), timeout)
     return server
