@@ -10,12 +10,9 @@ no ``demo.env`` left (pytest runs a module's tests in file order).
 from __future__ import annotations
 
 import os
-import selectors
 import shlex
 import signal
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,13 +24,19 @@ import pytest
 from local.demo_env import KEYS, read_env_file
 from local.provision import moto_client
 from local.servers import free_port
+from tests.demo_process import (
+    START_TIMEOUT_SECONDS,
+    TRICLOUD,
+    demo_process,
+    kill_marked,
+    marked_pids,
+    read_line,
+    vision_server_pids,
+)
 
 pytestmark = pytest.mark.integration
 
-TRICLOUD = Path(sys.executable).with_name("tricloud")
 CHECKS = ("Web site", "API health", "GCP secret", "Cosmos secret", "Cloud Vision", "Cosmos DB")
-MARKER = "TRICLOUD_TEST_RUN"
-START_TIMEOUT_SECONDS = 120
 DOCTOR_TIMEOUT_SECONDS = 120
 HINT = "Check it with: tricloud doctor --env-file "
 
@@ -69,68 +72,27 @@ class Report:
         raise AssertionError(f"no line for {check!r} in:\n{self.out}")
 
 
-def _marked_pids(marker: str) -> set[int]:
-    """Live processes whose environment carries ``MARKER=marker`` (the demo and its servers)."""
-    needle = f"{MARKER}={marker}".encode()
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if needle in (entry / "environ").read_bytes().split(b"\0"):
-                found.add(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
-def _read_line(process: subprocess.Popen[str], timeout: float) -> str:
-    """The next stdout line, or '' when the process exits or the timeout passes."""
-    assert process.stdout is not None
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if selector.select(timeout=0.5):
-            return process.stdout.readline()
-        if process.poll() is not None:
-            return ""
-    return ""
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """``tricloud demo --port N`` in the background; killed at the end if a test left it up."""
     marker = uuid.uuid4().hex
     port = free_port()
     log = tmp_path_factory.mktemp("demo") / "stderr.log"
-    with log.open("w") as stderr:
-        process = subprocess.Popen(
-            [str(TRICLOUD), "demo", "--port", str(port)],
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            text=True,
-            env={**os.environ, MARKER: marker},
-            start_new_session=True,
-        )
     try:
-        url = f"http://127.0.0.1:{port}"
-        assert _read_line(process, START_TIMEOUT_SECONDS) == f"tricloud is running at {url}\n", (
-            log.read_text()
-        )
-        # Printed right after the URL line, maybe already in the pipe's read buffer,
-        # where select() cannot see it: a plain readline (EOF gives '').
-        assert process.stdout is not None
-        hint = process.stdout.readline()
-        assert hint.startswith(HINT), hint
-        (env_file,) = shlex.split(hint.removeprefix(HINT))
-        yield Demo(process, marker, url, Path(env_file))
+        with log.open("w") as stderr, demo_process(marker, port, stderr=stderr) as process:
+            url = f"http://127.0.0.1:{port}"
+            assert read_line(process, START_TIMEOUT_SECONDS) == (
+                f"tricloud is running at {url}\n"
+            ), log.read_text()
+            # Printed right after the URL line, maybe already in the pipe's read buffer,
+            # where select() cannot see it: a plain readline (EOF gives '').
+            assert process.stdout is not None
+            hint = process.stdout.readline()
+            assert hint.startswith(HINT), hint
+            (env_file,) = shlex.split(hint.removeprefix(HINT))
+            yield Demo(process, marker, url, Path(env_file))
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
-        for pid in _marked_pids(marker):
-            os.kill(pid, signal.SIGKILL)
+        kill_marked(marker)
 
 
 def _doctor(demo: Demo) -> Report:
@@ -168,11 +130,7 @@ def _malformed_gcp_secret(env_file: Path) -> Iterator[None]:
 @contextmanager
 def _stopped_vision_server(demo: Demo) -> Iterator[None]:
     """SIGSTOP the demo's Vision server for the block, then let it continue."""
-    (pid,) = (
-        pid
-        for pid in _marked_pids(demo.marker)
-        if b"local.vision" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    )
+    (pid,) = vision_server_pids(demo.marker)
     os.kill(pid, signal.SIGSTOP)
     try:
         yield
@@ -222,5 +180,5 @@ def test_the_demo_stops_cleanly_and_removes_its_settings(demo: Demo) -> None:
     demo.process.send_signal(signal.SIGTERM)
 
     assert demo.process.wait(timeout=60) == 0
-    assert _marked_pids(demo.marker) == set()
+    assert marked_pids(demo.marker) == set()
     assert not demo.env_file.exists()
