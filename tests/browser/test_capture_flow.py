@@ -91,3 +91,11 @@ def test_unknown_image_link_says_so(page: Page, app_url: str, page_log: PageLog)
     expect(page.get_by_role("alert")).to_contain_text("is not a valid image id")
     page.goto(f"{app_url}/#/nowhere")
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+
+
+def test_a_malformed_image_link_is_page_not_found(page: Page, app_url: str) -> None:
+    # "%E0%A4%A" is a broken percent-escape: decoding it throws, which must not break the page.
+    page.goto(f"{app_url}/#/images/%E0%A4%A")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    page.get_by_role("link", name="open the gallery").click()
+    expect(page.get_by_role("heading", name="Gallery", level=1)).to_be_visible()

@@ -23,8 +23,22 @@ export function parseHash(hash) {
   if (path === "/" || path === "") return { name: "capture" };
   if (path === "/gallery") return { name: "gallery", label: new URLSearchParams(query).get("label") || "" };
   const image = /^\/images\/([^/]+)$/.exec(path);
-  if (image) return { name: "image", id: decodeURIComponent(image[1]) };
+  const id = image ? decode(image[1]) : null;
+  if (id !== null) return { name: "image", id };
   return { name: "missing", path };
+}
+
+/**
+ * A percent-decoded path segment, or null when its escapes are malformed (e.g. "%E0%A4%A").
+ * @param {string} segment
+ * @returns {string|null}
+ */
+function decode(segment) {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
 }
 
 /** @param {string} id @returns {string} */
