@@ -21,6 +21,8 @@ from local.service import serving_in_thread
 
 #: What a secret holds before `tricloud secrets set-*` runs (CDK generates a random string).
 PLACEHOLDER = "placeholder-generated-by-the-stack"
+#: The checks of ``tricloud doctor`` without a stack, in the order it reports them.
+CHECKS = ("Web site", "API health", "GCP secret", "Cosmos secret", "Cloud Vision", "Cosmos DB")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,10 @@ class Result:
     def status(self, check: str) -> str:
         """The ✓/✗/- mark of a check in the doctor's report."""
         return self.line(check)[0]
+
+    def statuses(self) -> list[str]:
+        """The ✓/✗/- mark of each of :data:`CHECKS`, in that order."""
+        return [self.status(name) for name in CHECKS]
 
     def line(self, check: str) -> str:
         """The doctor's report line of a check, with the advice line under it if any."""

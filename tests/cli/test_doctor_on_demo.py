@@ -34,9 +34,10 @@ from tests.demo_process import (
     vision_server_pids,
 )
 
+from .conftest import CHECKS, Result
+
 pytestmark = pytest.mark.integration
 
-CHECKS = ("Web site", "API health", "GCP secret", "Cosmos secret", "Cloud Vision", "Cosmos DB")
 DOCTOR_TIMEOUT_SECONDS = 120
 HINT = "Check it with: tricloud doctor --env-file "
 
@@ -49,27 +50,6 @@ class Demo:
     marker: str
     url: str
     env_file: Path
-
-
-@dataclass(frozen=True)
-class Report:
-    """Exit code and stdout of one ``tricloud doctor`` run."""
-
-    code: int
-    out: str
-
-    def statuses(self) -> list[str]:
-        """The ✓/✗/- mark of each of :data:`CHECKS`, in that order."""
-        return [self.line(name)[0] for name in CHECKS]
-
-    def line(self, check: str) -> str:
-        """The report line of ``check`` and the advice line under it, if any."""
-        lines = self.out.splitlines()
-        for index, line in enumerate(lines):
-            if line[2:].startswith(check):
-                advice = lines[index + 1] if index + 1 < len(lines) else ""
-                return line + ("\n" + advice if advice.startswith("  →") else "")
-        raise AssertionError(f"no line for {check!r} in:\n{self.out}")
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +75,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         kill_marked(marker)
 
 
-def _doctor(demo: Demo) -> Report:
+def _doctor(demo: Demo) -> Result:
     """``tricloud doctor --env-file FILE`` in a fresh process with no AWS settings of its own."""
     env = {
         name: value
@@ -110,7 +90,7 @@ def _doctor(demo: Demo) -> Report:
         timeout=DOCTOR_TIMEOUT_SECONDS,
         check=False,
     )
-    return Report(done.returncode, done.stdout)
+    return Result(done.returncode, done.stdout, done.stderr)
 
 
 @contextmanager
