@@ -12,6 +12,17 @@ from .flows import PageLog, open_capture, screenshot, start_camera
 
 pytestmark = pytest.mark.browser
 
+# Keeps every camera request of the page, to check afterwards that each stream was stopped.
+_RECORD_CAMERA_REQUESTS = """
+window.__cameraRequests = [];
+const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+navigator.mediaDevices.getUserMedia = (constraints) => {
+  const request = getUserMedia(constraints);
+  window.__cameraRequests.push(request);
+  return request;
+};
+"""
+
 
 def test_retake_returns_to_the_live_picture(page: Page, app_url: str) -> None:
     open_capture(page, app_url)
@@ -21,6 +32,27 @@ def test_retake_returns_to_the_live_picture(page: Page, app_url: str) -> None:
     expect(page.locator("#camera-video")).to_be_visible()
     expect(page.get_by_role("button", name="Take photo")).to_be_focused()
     expect(page.get_by_role("button", name="Upload and analyze")).to_be_hidden()
+
+
+def test_a_double_click_on_start_leaves_no_camera_running(page: Page, app_url: str) -> None:
+    page.context.add_init_script(_RECORD_CAMERA_REQUESTS)
+    open_capture(page, app_url)
+    # Two clicks before the first camera request is answered (an impatient double click).
+    page.evaluate(
+        "() => { const b = document.getElementById('start-camera'); b.click(); b.click(); }"
+    )
+    expect(page.locator("#capture-status")).to_have_text(re.compile("^Camera on"))
+    page.evaluate("() => Promise.allSettled(window.__cameraRequests)")
+    page.get_by_role("link", name="Gallery", exact=True).click()
+    expect(page.get_by_role("heading", name="Gallery", level=1)).to_be_visible()
+    live_tracks = page.evaluate(
+        """async () => {
+          const streams = await Promise.all(window.__cameraRequests);
+          return streams.flatMap((s) => s.getTracks()).filter((t) => t.readyState !== "ended")
+            .length;
+        }"""
+    )
+    assert live_tracks == 0
 
 
 def test_switching_between_two_cameras(

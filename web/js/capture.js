@@ -49,6 +49,8 @@ export class CaptureView {
     this.cancelUpload = null;
     /** whether this view is on screen (a camera that starts after leaving is stopped) */
     this.shown = false;
+    /** whether a camera start is under way (a second one at once would leave a stream running) */
+    this.starting = false;
     this.bind();
     this.render();
   }
@@ -117,10 +119,23 @@ export class CaptureView {
   }
 
   /**
-   * Start the camera (a given one, or the default).
+   * Start the camera (a given one, or the default); ignored while a start is under way.
    * @param {string|null} [deviceId]
    */
   async startCamera(deviceId = null) {
+    if (this.starting) return;
+    this.starting = true;
+    try {
+      await this.openCamera(deviceId);
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  /**
+   * @param {string|null} deviceId
+   */
+  async openCamera(deviceId) {
     this.clearError();
     this.hideCameraMessage();
     this.setStatus("Starting the camera…");
