@@ -81,15 +81,12 @@ def local_gcp_credentials_json() -> str:
     )
 
 
-def cosmos_secret_json(endpoint: str, key: str) -> str:
+def cosmos_secret_json(
+    endpoint: str, key: str, database: str = COSMOS_DATABASE, container: str = COSMOS_CONTAINER
+) -> str:
     """The Cosmos secret as stored in AWS: endpoint, key, database, container."""
     return json.dumps(
-        {
-            "endpoint": endpoint,
-            "key": key,
-            "database": COSMOS_DATABASE,
-            "container": COSMOS_CONTAINER,
-        }
+        {"endpoint": endpoint, "key": key, "database": database, "container": container}
     )
 
 

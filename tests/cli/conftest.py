@@ -132,18 +132,6 @@ def gcp_key_file(tmp_path: Path) -> Path:
     return path
 
 
-def cosmos_secret(server: CosmosServer, database: str, container: str = "images") -> str:
-    """A Cosmos secret for the local server."""
-    return json.dumps(
-        {
-            "endpoint": server.endpoint,
-            "key": server.key,
-            "database": database,
-            "container": container,
-        }
-    )
-
-
 @pytest.fixture
 def database_name() -> str:
     """A fresh Cosmos database name, so tests do not see each other's containers."""

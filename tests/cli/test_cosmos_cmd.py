@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ import pytest
 from azure.cosmos import PartitionKey
 
 from local.cosmos_setup import INDEXING_POLICY, policy_matches
+from local.provision import cosmos_secret_json
 from local.servers import CosmosServer, free_port
 from local.servers.tls import make_tls_files
 
@@ -22,16 +22,7 @@ def cosmos_secret(
     new_secret: Callable[[str], str], cosmos_server: CosmosServer, database_name: str
 ) -> str:
     """A Cosmos secret for the local server and a fresh database; returns its ARN."""
-    return new_secret(
-        json.dumps(
-            {
-                "endpoint": cosmos_server.endpoint,
-                "key": cosmos_server.key,
-                "database": database_name,
-                "container": "images",
-            }
-        )
-    )
+    return new_secret(cosmos_secret_json(cosmos_server.endpoint, cosmos_server.key, database_name))
 
 
 def test_init_twice_creates_then_changes_nothing(
@@ -132,11 +123,7 @@ def test_init_names_an_unreachable_endpoint(
     tricloud: Callable[..., Any], new_secret: Callable[[str], str], database_name: str
 ) -> None:
     endpoint = f"https://127.0.0.1:{free_port()}/"
-    arn = new_secret(
-        json.dumps(
-            {"endpoint": endpoint, "key": "a2V5", "database": database_name, "container": "c"}
-        )
-    )
+    arn = new_secret(cosmos_secret_json(endpoint, "a2V5", database_name, "c"))
 
     result = tricloud("cosmos", "init", "--secret-id", arn)
 

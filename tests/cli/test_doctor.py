@@ -14,7 +14,7 @@ import pytest
 from azure.cosmos import PartitionKey
 
 from local.cosmos_setup import ensure_container
-from local.provision import local_gcp_credentials_json
+from local.provision import cosmos_secret_json, local_gcp_credentials_json
 from local.servers import CosmosServer, VisionServer, free_port, start_cosmos, start_vision
 
 from .conftest import CHECKS
@@ -30,18 +30,6 @@ def vision_env(monkeypatch: pytest.MonkeyPatch, vision_server: VisionServer) -> 
     return vision_server
 
 
-def cosmos_json(server: CosmosServer, database: str, key: str | None = None) -> str:
-    """A Cosmos secret for ``server`` and ``database`` (container ``images``)."""
-    return json.dumps(
-        {
-            "endpoint": server.endpoint,
-            "key": key or server.key,
-            "database": database,
-            "container": "images",
-        }
-    )
-
-
 @pytest.fixture
 def healthy(
     new_secret: Callable[[str], str],
@@ -55,7 +43,9 @@ def healthy(
     return {
         "site": site_url,
         "gcp": new_secret(local_gcp_credentials_json()),
-        "cosmos": new_secret(cosmos_json(cosmos_server, database_name)),
+        "cosmos": new_secret(
+            cosmos_secret_json(cosmos_server.endpoint, cosmos_server.key, database_name)
+        ),
     }
 
 
@@ -127,7 +117,7 @@ def test_names_cosmos_when_its_server_is_stopped(
     stopped = start_cosmos(tmp_path, tmp_path)
     stopped.stop()
     monkeypatch.setenv("COSMOS_CA_BUNDLE", str(stopped.ca_bundle))
-    healthy["cosmos"] = new_secret(cosmos_json(stopped, "tricloud"))
+    healthy["cosmos"] = new_secret(cosmos_secret_json(stopped.endpoint, stopped.key, "tricloud"))
 
     result = tricloud(*doctor_args(healthy))
 
@@ -218,7 +208,9 @@ def test_a_missing_container_says_run_cosmos_init(
     new_secret: Callable[[str], str],
     cosmos_server: CosmosServer,
 ) -> None:
-    healthy["cosmos"] = new_secret(cosmos_json(cosmos_server, "never-initialised"))
+    healthy["cosmos"] = new_secret(
+        cosmos_secret_json(cosmos_server.endpoint, cosmos_server.key, "never-initialised")
+    )
 
     result = tricloud(*doctor_args(healthy))
 
@@ -237,7 +229,9 @@ def test_a_container_with_another_indexing_policy_says_run_cosmos_init(
     other = f"{database_name}-default"
     database = cosmos_server.client().create_database(other)
     database.create_container("images", PartitionKey(path="/id"))
-    healthy["cosmos"] = new_secret(cosmos_json(cosmos_server, other))
+    healthy["cosmos"] = new_secret(
+        cosmos_secret_json(cosmos_server.endpoint, cosmos_server.key, other)
+    )
 
     result = tricloud(*doctor_args(healthy))
 

@@ -11,7 +11,13 @@ import pytest
 import requests
 
 from lambdas.credentials import CosmosSettings, parse_gcp_credentials
-from local.provision import MAX_RECEIVE_COUNT, AwsResources, moto_client, provision_aws
+from local.provision import (
+    MAX_RECEIVE_COUNT,
+    AwsResources,
+    cosmos_secret_json,
+    moto_client,
+    provision_aws,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -20,13 +26,10 @@ SITE = "http://127.0.0.1:8999"
 
 @pytest.fixture(scope="module")
 def resources(moto_server: str) -> AwsResources:
-    secret = json.dumps(
-        {"endpoint": "https://127.0.0.1:1/", "key": "a2V5", "database": "d", "container": "c"}
-    )
     return provision_aws(
         moto_server,
         site_origins=[SITE],
-        cosmos_secret=secret,
+        cosmos_secret=cosmos_secret_json("https://127.0.0.1:1/", "a2V5", "d", "c"),
         prefix=f"prov-{uuid.uuid4().hex[:8]}",
         visibility_timeout_seconds=1,
     )
