@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import requests
 from PIL import Image
 from playwright.sync_api import ConsoleMessage, Page, expect
 from skimage import data
@@ -112,3 +114,24 @@ def wait_for_photo(page: Page) -> None:
     """Wait until the result photo has loaded from the bucket."""
     # (Not page.wait_for_function: it evaluates strings, which the page's CSP rightly forbids.)
     expect(page.locator(".photo")).not_to_have_js_property("naturalWidth", 0)
+
+
+def upload_bytes_directly(app_url: str, body: bytes) -> str:
+    """Upload through the real pre-signed POST, as a client that bypasses the page would."""
+    request = urllib.request.Request(
+        f"{app_url}/api/uploads",
+        data=json.dumps({"content_type": "image/jpeg", "size": len(body)}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        ticket = json.load(response)
+    stored = requests.post(
+        ticket["upload"]["url"],
+        data=ticket["upload"]["fields"],
+        files={"file": ("photo.jpg", body, "image/jpeg")},
+        timeout=10,
+    )
+    stored.raise_for_status()
+    image_id: str = ticket["id"]
+    return image_id

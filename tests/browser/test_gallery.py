@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from .flows import open_capture, sample_photo, screenshot, upload_and_wait_for_result
+from .flows import (
+    RESULT_TIMEOUT_MS,
+    open_capture,
+    sample_photo,
+    screenshot,
+    upload_and_wait_for_result,
+    upload_bytes_directly,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -50,3 +57,19 @@ def test_load_more_follows_the_cursor_newest_first(
     newest_first = [f"#/images/{image_id}" for image_id in reversed(uploaded)]
     assert [cards.nth(i).get_attribute("href") for i in range(2)] == newest_first
     screenshot(page, "15-gallery-all-pages")
+
+
+def test_a_photo_that_cannot_be_shown_gets_a_placeholder(page: Page, app_url: str) -> None:
+    image_id = upload_bytes_directly(app_url, b"GIF89a not a photo a browser can draw")
+    open_capture(page, app_url)
+    page.evaluate("async (id) => (await import('/js/pending.js')).markPending(id)", image_id)
+    page.goto(f"{app_url}/#/images/{image_id}")
+    expect(page.get_by_role("heading", name="Analysis failed")).to_be_visible(
+        timeout=RESULT_TIMEOUT_MS
+    )
+    page.get_by_role("link", name="Back to the gallery").click()
+    card = page.locator("#gallery-grid .card").filter(
+        has=page.locator(f'a[href="#/images/{image_id}"]')
+    )
+    # Its stored bytes are no picture: a "No photo" placeholder, not a broken-image icon.
+    expect(card).to_have_class(re.compile(r"\bno-photo\b"))

@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
-
 import pytest
-import requests
 from playwright.sync_api import Page, expect
 
-from .flows import RESULT_TIMEOUT_MS, open_capture, screenshot
+from .flows import RESULT_TIMEOUT_MS, open_capture, screenshot, upload_bytes_directly
 
 pytestmark = pytest.mark.browser
 
 
-def _upload_bytes_directly(app_url: str, body: bytes) -> str:
-    """Upload through the real pre-signed POST, as a client that bypasses the page would."""
-    request = urllib.request.Request(
-        f"{app_url}/api/uploads",
-        data=json.dumps({"content_type": "image/jpeg", "size": len(body)}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        ticket = json.load(response)
-    stored = requests.post(
-        ticket["upload"]["url"],
-        data=ticket["upload"]["fields"],
-        files={"file": ("photo.jpg", body, "image/jpeg")},
-        timeout=10,
-    )
-    stored.raise_for_status()
-    image_id: str = ticket["id"]
-    return image_id
-
-
 def test_a_failed_analysis_shows_its_reason(page: Page, app_url: str) -> None:
-    image_id = _upload_bytes_directly(app_url, b"GIF89a this is not a JPEG at all")
+    image_id = upload_bytes_directly(app_url, b"GIF89a this is not a JPEG at all")
     open_capture(page, app_url)
     # As if this tab had uploaded it and was reloaded while waiting: it keeps polling.
     page.evaluate(

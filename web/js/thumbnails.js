@@ -90,10 +90,17 @@ export class ThumbnailLoader {
 }
 
 /**
+ * Show the photo, or the card's "No photo" placeholder when there is none or it cannot be drawn
+ * (a failed upload's bytes are no picture; an old link may have expired).
  * @param {HTMLImageElement} img
  * @param {string|null} url
  */
 function show(img, url) {
-  if (url) img.src = url;
-  else img.closest(".card")?.classList.add("no-photo");
+  const noPhoto = () => img.closest(".card")?.classList.add("no-photo");
+  if (!url) {
+    noPhoto();
+    return;
+  }
+  img.addEventListener("error", noPhoto, { once: true });
+  img.src = url;
 }
