@@ -14,6 +14,7 @@ from local.servers import CosmosServer
 
 pytestmark = pytest.mark.integration
 
+ACCOUNT_ENDPOINT = "https://acct.documents.azure.com:443/"
 EXTERNAL_ACCOUNT = {
     "type": "external_account",
     "audience": "//iam.googleapis.com/projects/123/locations/global/"
@@ -193,7 +194,7 @@ def test_set_cosmos_prompts_for_the_key_on_a_terminal(
     arn = new_secret()
 
     result = tricloud(
-        "secrets", "set-cosmos", "--endpoint", "https://acct.documents.azure.com:443/",
+        "secrets", "set-cosmos", "--endpoint", ACCOUNT_ENDPOINT,
         "--secret-id", arn,
     )  # fmt: skip
 
@@ -206,24 +207,58 @@ def test_set_cosmos_prompts_for_the_key_on_a_terminal(
     )
 
 
-def test_set_cosmos_refuses_a_key_that_is_not_an_account_key(
+@pytest.mark.parametrize(
+    ("endpoint", "key", "expected", "not_shown"),
+    [
+        pytest.param(
+            ACCOUNT_ENDPOINT,
+            "AccountKey=pasted the whole connection string;",
+            "not an account key",
+            "pasted the whole",
+            id="not-an-account-key",
+        ),
+        pytest.param(
+            ACCOUNT_ENDPOINT,
+            None,
+            "TEST_COSMOS_KEY is not set",
+            None,
+            id="key-variable-unset",
+        ),
+        pytest.param(
+            "http://acct.documents.azure.com/",
+            "c2VjcmV0LWtleS12YWx1ZQ==",
+            "must be an https:// URL",
+            "c2VjcmV0LWtleS12YWx1ZQ==",
+            id="plain-http-endpoint",
+        ),
+    ],
+)
+def test_set_cosmos_refuses_bad_input_without_printing_the_key_and_writes_nothing(
     tricloud: Callable[..., Any],
     new_secret: Callable[..., str],
     secret_value: Callable[[str], str],
     placeholder: str,
     monkeypatch: pytest.MonkeyPatch,
+    endpoint: str,
+    key: str | None,
+    expected: str,
+    not_shown: str | None,
 ) -> None:
-    monkeypatch.setenv("TEST_COSMOS_KEY", "AccountKey=pasted the whole connection string;")
+    if key is None:
+        monkeypatch.delenv("TEST_COSMOS_KEY", raising=False)
+    else:
+        monkeypatch.setenv("TEST_COSMOS_KEY", key)
     arn = new_secret()
 
     result = tricloud(
-        "secrets", "set-cosmos", "--endpoint", "https://acct.documents.azure.com:443/",
+        "secrets", "set-cosmos", "--endpoint", endpoint,
         "--key-env", "TEST_COSMOS_KEY", "--secret-id", arn,
     )  # fmt: skip
 
     assert result.code == 2
-    assert "not an account key" in result.err
-    assert "pasted the whole" not in result.text
+    assert expected in result.err
+    if not_shown is not None:
+        assert not_shown not in result.text
     assert secret_value(arn) == placeholder
 
 
@@ -242,32 +277,12 @@ def test_ctrl_c_at_the_key_prompt_writes_nothing(
     arn = new_secret()
 
     result = tricloud(
-        "secrets", "set-cosmos", "--endpoint", "https://acct.documents.azure.com:443/",
+        "secrets", "set-cosmos", "--endpoint", ACCOUNT_ENDPOINT,
         "--secret-id", arn,
     )  # fmt: skip
 
     assert result.code == 130
     assert "cancelled" in result.err
-    assert secret_value(arn) == placeholder
-
-
-def test_set_cosmos_without_the_key_variable_writes_nothing(
-    tricloud: Callable[..., Any],
-    new_secret: Callable[..., str],
-    secret_value: Callable[[str], str],
-    placeholder: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv("UNSET_COSMOS_KEY", raising=False)
-    arn = new_secret()
-
-    result = tricloud(
-        "secrets", "set-cosmos", "--endpoint", "https://acct.documents.azure.com:443/",
-        "--key-env", "UNSET_COSMOS_KEY", "--secret-id", arn,
-    )  # fmt: skip
-
-    assert result.code == 2
-    assert "UNSET_COSMOS_KEY is not set" in result.err
     assert secret_value(arn) == placeholder
 
 
@@ -279,30 +294,9 @@ def test_set_cosmos_without_a_terminal_or_variable_refuses(
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
 
     result = tricloud(
-        "secrets", "set-cosmos", "--endpoint", "https://acct.documents.azure.com:443/",
+        "secrets", "set-cosmos", "--endpoint", ACCOUNT_ENDPOINT,
         "--secret-id", new_secret(),
     )  # fmt: skip
 
     assert result.code == 2
     assert "pass --key-env" in result.err
-
-
-def test_set_cosmos_refuses_a_plain_http_endpoint_without_printing_the_key(
-    tricloud: Callable[..., Any],
-    new_secret: Callable[..., str],
-    secret_value: Callable[[str], str],
-    placeholder: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("TEST_COSMOS_KEY", "c2VjcmV0LWtleS12YWx1ZQ==")
-    arn = new_secret()
-
-    result = tricloud(
-        "secrets", "set-cosmos", "--endpoint", "http://acct.documents.azure.com/",
-        "--key-env", "TEST_COSMOS_KEY", "--secret-id", arn,
-    )  # fmt: skip
-
-    assert result.code == 2
-    assert "must be an https:// URL" in result.err
-    assert "c2VjcmV0LWtleS12YWx1ZQ==" not in result.text
-    assert secret_value(arn) == placeholder
