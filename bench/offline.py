@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local.cosmos_setup import ensure_container
 from local.lambda_env import lambda_environment
 from local.provision import (
     COSMOS_CONTAINER,
     COSMOS_DATABASE,
     AwsResources,
-    cosmos_secret_json,
-    provision_aws,
+    provision_offline,
 )
 from local.servers import (
     CosmosServer,
@@ -68,12 +66,8 @@ def offline_stack(work_dir: Path) -> Iterator[OfflineStack]:
     try:
         moto, cosmos = moto_future.result(), cosmos_future.result()  # raise a start error
         vision = vision_future.result()
-        ensure_container(cosmos.client(), COSMOS_DATABASE, COSMOS_CONTAINER)
-        resources = provision_aws(
-            moto.endpoint,
-            site_origins=[SITE_ORIGIN],
-            cosmos_secret=cosmos_secret_json(cosmos.endpoint, cosmos.key),
-            prefix="tricloud-bench",
+        resources = provision_offline(
+            moto.endpoint, cosmos, site_origins=[SITE_ORIGIN], prefix="tricloud-bench"
         )
         env = lambda_environment(
             aws_endpoint=moto.endpoint,

@@ -27,10 +27,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from local.cosmos_setup import ensure_container
 from local.demo_env import FILE_NAME, demo_settings, write_env_file
 from local.lambda_env import lambda_environment
-from local.provision import COSMOS_CONTAINER, COSMOS_DATABASE, cosmos_secret_json, provision_aws
+from local.provision import provision_offline
 from local.servers import ServerStartError, start_cosmos, start_moto, start_vision
 from local.servers.functions import start_devserver, start_worker
 from local.servers.process import ManagedProcess, port_is_open
@@ -164,13 +163,8 @@ def _start(
     )
     if stop.is_set():
         return None
-    ensure_container(cosmos.client(), COSMOS_DATABASE, COSMOS_CONTAINER)
     site = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
-    resources = provision_aws(
-        moto.endpoint,
-        site_origins=site,
-        cosmos_secret=cosmos_secret_json(cosmos.endpoint, cosmos.key),
-    )
+    resources = provision_offline(moto.endpoint, cosmos, site_origins=site)
     functions_env = lambda_environment(
         aws_endpoint=moto.endpoint,
         resources=resources,

@@ -17,6 +17,8 @@ import boto3
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from local.cosmos_setup import ensure_container
+from local.servers.cosmos import CosmosServer
 from local.servers.moto import REGION
 
 #: Key prefix whose new objects are announced to the analyze queue.
@@ -121,6 +123,25 @@ def provision_aws(
     )["ARN"]
     cosmos_arn = manager.create_secret(Name=f"{prefix}/cosmos", SecretString=cosmos_secret)["ARN"]
     return AwsResources(bucket, queue_url, queue_arn, dlq_url, dlq_arn, gcp_arn, cosmos_arn)
+
+
+def provision_offline(
+    moto_endpoint: str,
+    cosmos: CosmosServer,
+    *,
+    site_origins: list[str],
+    prefix: str = "tricloud",
+    visibility_timeout_seconds: int = 30,
+) -> AwsResources:
+    """The Cosmos container on cosmosdb-server, then :func:`provision_aws` with its secret."""
+    ensure_container(cosmos.client(), COSMOS_DATABASE, COSMOS_CONTAINER)
+    return provision_aws(
+        moto_endpoint,
+        site_origins=site_origins,
+        cosmos_secret=cosmos_secret_json(cosmos.endpoint, cosmos.key),
+        prefix=prefix,
+        visibility_timeout_seconds=visibility_timeout_seconds,
+    )
 
 
 def _queue_arn(sqs: Any, queue_url: str) -> str:

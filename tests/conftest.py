@@ -24,15 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from local.cosmos_setup import ensure_container
 from local.lambda_env import lambda_environment
-from local.provision import (
-    COSMOS_CONTAINER,
-    COSMOS_DATABASE,
-    AwsResources,
-    cosmos_secret_json,
-    provision_aws,
-)
+from local.provision import AwsResources, provision_offline
 from local.servers import CosmosServer, VisionServer, start_cosmos, start_moto, start_vision
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -83,11 +76,10 @@ def vision_server(server_logs: Path) -> Iterator[VisionServer]:
 @pytest.fixture(scope="session")
 def offline_resources(moto_server: str, cosmos_server: CosmosServer) -> AwsResources:
     """Bucket, queues and secrets on moto, and the Cosmos container, created once."""
-    ensure_container(cosmos_server.client(), COSMOS_DATABASE, COSMOS_CONTAINER)
-    return provision_aws(
+    return provision_offline(
         moto_server,
+        cosmos_server,
         site_origins=[TEST_SITE_ORIGIN],
-        cosmos_secret=cosmos_secret_json(cosmos_server.endpoint, cosmos_server.key),
         prefix="tricloud-test",
         visibility_timeout_seconds=2,
     )
