@@ -85,21 +85,6 @@ def offline_resources(moto_server: str, cosmos_server: CosmosServer) -> AwsResou
     )
 
 
-def build_lambda_env(
-    moto_endpoint: str,
-    cosmos: CosmosServer,
-    vision: VisionServer,
-    resources: AwsResources,
-) -> dict[str, str]:
-    """The handler environment for these servers and resources."""
-    return lambda_environment(
-        aws_endpoint=moto_endpoint,
-        resources=resources,
-        vision_endpoint=vision.endpoint,
-        cosmos_ca_bundle=cosmos.ca_bundle,
-    )
-
-
 @pytest.fixture
 def lambda_env(
     monkeypatch: pytest.MonkeyPatch,
@@ -109,7 +94,12 @@ def lambda_env(
     offline_resources: AwsResources,
 ) -> dict[str, str]:
     """Set the handler environment for this test and return it."""
-    env = build_lambda_env(moto_server, cosmos_server, vision_server, offline_resources)
+    env = lambda_environment(
+        aws_endpoint=moto_server,
+        resources=offline_resources,
+        vision_endpoint=vision_server.endpoint,
+        cosmos_ca_bundle=cosmos_server.ca_bundle,
+    )
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     vision_server.control.reset()
