@@ -7,9 +7,9 @@ Started with ``local.servers`` and provisioned with ``local.provision`` exactly 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from local.provision import (
 from local.servers import (
     CosmosServer,
     MotoServer,
+    ServerGroup,
     VisionServer,
     start_cosmos,
     start_moto,
@@ -57,15 +58,15 @@ def offline_stack(work_dir: Path) -> Iterator[OfflineStack]:
     """Start the three servers in parallel, provision them, yield, then stop them all."""
     log_dir = work_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        moto_future = pool.submit(start_moto, log_dir)
-        cosmos_future = pool.submit(start_cosmos, work_dir, log_dir)
-        vision_future = pool.submit(start_vision, log_dir)
-    futures: list[Future[Any]] = [moto_future, cosmos_future, vision_future]
-    started = [future.result() for future in futures if future.exception() is None]
+    servers = ServerGroup()
     try:
-        moto, cosmos = moto_future.result(), cosmos_future.result()  # raise a start error
-        vision = vision_future.result()
+        moto, cosmos, vision = servers.start_together(
+            [
+                partial(start_moto, log_dir),
+                partial(start_cosmos, work_dir, log_dir),
+                partial(start_vision, log_dir),
+            ]
+        )
         resources = provision_offline(
             moto.endpoint, cosmos, site_origins=[SITE_ORIGIN], prefix="tricloud-bench"
         )
@@ -77,5 +78,4 @@ def offline_stack(work_dir: Path) -> Iterator[OfflineStack]:
         )
         yield OfflineStack(moto, cosmos, vision, resources, env, log_dir)
     finally:
-        for server in started:
-            server.stop()
+        servers.stop_all()

@@ -20,8 +20,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from types import FrameType
@@ -30,9 +28,9 @@ from typing import Any
 from local.demo_env import FILE_NAME, demo_settings, write_env_file
 from local.lambda_env import lambda_environment
 from local.provision import provision_offline
-from local.servers import ServerStartError, start_cosmos, start_moto, start_vision
+from local.servers import ServerGroup, ServerStartError, start_cosmos, start_moto, start_vision
 from local.servers.functions import start_devserver, start_worker
-from local.servers.process import ManagedProcess, port_is_open
+from local.servers.process import port_is_open
 
 DEFAULT_PORT = 8000
 _WATCH_SECONDS = 0.5
@@ -50,21 +48,6 @@ While it runs, DIR/demo.env holds its connection settings (addresses, secret ids
 CA bundle path; no secret values): `tricloud doctor --env-file DIR/demo.env` checks the
 whole running stack. The file is removed on exit, as its addresses die with the demo.
 """
-
-
-@dataclass
-class _Running:
-    """The server processes started so far."""
-
-    processes: list[ManagedProcess] = field(default_factory=list)
-
-    def stop_all(self) -> None:
-        """SIGTERM to all at once, then wait for each (SIGKILL after its grace period)."""
-        for process in reversed(self.processes):
-            process.terminate()
-        for process in reversed(self.processes):
-            process.stop()
-        self.processes.clear()
 
 
 def register(subparsers: Any) -> None:
@@ -116,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     run_dir = args.data.resolve() if args.data else Path(tempfile.mkdtemp(prefix="tricloud-"))
     log_dir = run_dir / "logs"
     env_file = run_dir / FILE_NAME
-    running = _Running()
+    running = ServerGroup()
     stop = threading.Event()
     previous = _install_signal_handlers(stop)
     try:
@@ -147,14 +130,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _start(
-    running: _Running, run_dir: Path, log_dir: Path, port: int, stop: threading.Event
+    running: ServerGroup, run_dir: Path, log_dir: Path, port: int, stop: threading.Event
 ) -> dict[str, str] | None:
     """Start everything; return the demo's connection settings, None when a stop was requested.
 
     What started is in ``running`` even when this raises.
     """
-    moto, cosmos, vision = _start_together(
-        running,
+    moto, cosmos, vision = running.start_together(
         [
             partial(start_moto, log_dir),
             partial(start_cosmos, run_dir, log_dir),
@@ -174,8 +156,7 @@ def _start(
     env = {**os.environ, **functions_env, "POWERTOOLS_METRICS_DISABLED": "true"}
     if stop.is_set():
         return None
-    _start_together(
-        running,
+    running.start_together(
         [
             partial(start_worker, env, resources.queue_url, log_dir),
             partial(start_devserver, env, port, log_dir),
@@ -184,26 +165,7 @@ def _start(
     return None if stop.is_set() else demo_settings(site[0], functions_env)
 
 
-def _start_together(running: _Running, starters: list[Callable[[], Any]]) -> list[Any]:
-    """Run the ``start_*`` calls in parallel and return their results in order.
-
-    Each server that started is recorded in ``running`` before the first failure is raised.
-    """
-    with ThreadPoolExecutor(max_workers=len(starters)) as pool:
-        futures = [pool.submit(starter) for starter in starters]
-    for future in futures:
-        if future.exception() is None:
-            started = future.result()
-            process = started if isinstance(started, ManagedProcess) else started.process
-            running.processes.append(process)
-    for future in futures:
-        error = future.exception()
-        if error is not None:
-            raise error
-    return [future.result() for future in futures]
-
-
-def _watch(running: _Running, stop: threading.Event) -> int:
+def _watch(running: ServerGroup, stop: threading.Event) -> int:
     """Block until a signal (exit 0) or until a server dies (exit 1, naming it)."""
     while not stop.wait(_WATCH_SECONDS):
         for process in running.processes:

@@ -5,6 +5,7 @@ Each ``start_*`` waits (bounded) until its server answers and raises
 """
 
 from local.servers.cosmos import CosmosServer, start_cosmos
+from local.servers.group import ServerGroup
 from local.servers.moto import REGION, MotoServer, start_moto
 from local.servers.process import ManagedProcess, ServerStartError, free_port
 from local.servers.vision import VisionControl, VisionServer, start_vision
@@ -14,6 +15,7 @@ __all__ = [
     "CosmosServer",
     "ManagedProcess",
     "MotoServer",
+    "ServerGroup",
     "ServerStartError",
     "VisionControl",
     "VisionServer",
