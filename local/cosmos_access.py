@@ -13,7 +13,7 @@ from azure.cosmos import CosmosClient, SSLConfiguration
 from azure.cosmos.exceptions import CosmosHttpResponseError
 
 from lambdas.credentials import CosmosSettings
-from local.cli_support import CommandError
+from local.cli_support import CommandError, first_line
 
 #: Seconds to wait for Cosmos DB per request; a command should fail fast, not hang.
 TIMEOUT_SECONDS = 15
@@ -56,13 +56,8 @@ def describe_cosmos_error(error: BaseException, settings: CosmosSettings) -> str
             "(404): run `tricloud cosmos init`",
         }
         status = error.status_code or 0
-        reason = known.get(status, f"answered {status}: {_first_line(error)}")
+        reason = known.get(status, f"answered {status}: {first_line(error)}")
         return f"Cosmos DB at {where} {reason}"
     if isinstance(error, ServiceRequestError):
-        return f"cannot reach Cosmos DB at {where}: {_first_line(error)}"
-    return f"Cosmos DB at {where} failed: {_first_line(error)}"
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+        return f"cannot reach Cosmos DB at {where}: {first_line(error)}"
+    return f"Cosmos DB at {where} failed: {first_line(error)}"

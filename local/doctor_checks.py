@@ -26,7 +26,7 @@ from lambdas.adapters.cosmos import ImageStore, StoreUnavailableError
 from lambdas.adapters.vision import VisionAnnotator, VisionUnavailableError
 from lambdas.config import VisionConfig
 from lambdas.credentials import CosmosSettings, CredentialsError
-from local.cli_support import CommandError
+from local.cli_support import CommandError, first_line
 from local.cosmos_access import cosmos_client, describe_cosmos_error
 from local.cosmos_setup import policy_matches
 from local.secret_store import read_secret
@@ -238,17 +238,17 @@ def _vision_problem(error: BaseException) -> tuple[str, str]:
     )
     if isinstance(error, credentials_refused):
         return (
-            f"the GCP credentials do not work: {_first_line(error)}",
+            f"the GCP credentials do not work: {first_line(error)}",
             "the key may be deleted or disabled: create a new one and run "
             "`tricloud secrets set-gcp --key-file KEY.json`",
         )
     if isinstance(error, google_exceptions.PermissionDenied):
         return (
-            f"permission denied: {_first_line(error)}",
+            f"permission denied: {first_line(error)}",
             "enable the API (`gcloud services enable vision.googleapis.com`) in the key's "
             "project and check its billing",
         )
-    return _first_line(error), "try again later; if it persists, check Google's status page"
+    return first_line(error), "try again later; if it persists, check Google's status page"
 
 
 def _ca_bundle() -> str | None:
@@ -264,8 +264,3 @@ def _cosmos_fix(error: BaseException) -> str:
     if status == 401 or isinstance(error, ValueError):
         return "copy the primary key again and run `tricloud secrets set-cosmos`"
     return "check the endpoint in the secret and the account's network settings"
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
