@@ -22,7 +22,7 @@ import requests
 from bench.offline import OfflineStack
 from bench.photos import PageTunables
 from bench.report import Row, Section
-from bench.stats import median, p95
+from bench.stats import median, p95, time_calls
 from local.servers.functions import start_devserver, start_worker
 from local.servers.process import free_port
 from local.worker import Worker
@@ -110,12 +110,11 @@ def measure(stack: OfflineStack, images: Sequence[bytes], uploads: int) -> dict[
                     asdict(_one_upload(session, api, images[index % len(images)]))
                     for index in range(uploads)
                 ]
-                session.get(f"{api}/api/images?limit=20", timeout=30)  # builds the client
-                gallery = []
-                for _ in range(5):
-                    started = time.perf_counter()
-                    session.get(f"{api}/api/images?limit=20", timeout=30).raise_for_status()
-                    gallery.append(time.perf_counter() - started)
+                gallery_url = f"{api}/api/images?limit=20"
+                session.get(gallery_url, timeout=30)  # builds the client
+                gallery = time_calls(
+                    lambda: session.get(gallery_url, timeout=30).raise_for_status(), 5
+                )
         finally:
             devserver.stop()
     finally:
