@@ -124,12 +124,20 @@ def _needs_downscale(data: bytes, image: Image.Image) -> bool:
     return len(data) > VISION_MAX_BYTES or max(image.size) > VISION_MAX_SIDE
 
 
-def _shrink(image: Image.Image) -> bytes:
-    """Re-encode upright as JPEG, shrinking the longest side until it fits VISION_MAX_BYTES."""
+def _upright(image: Image.Image) -> Image.Image:
+    """The image turned as its EXIF orientation says; as stored when that EXIF is unreadable."""
     # Imported here: ImageOps adds ~30 ms to a cold start and only large images need it.
     from PIL import ImageOps  # noqa: PLC0415
 
-    rgb = _flatten(ImageOps.exif_transpose(image))
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:  # corrupt metadata raises many kinds of error; the pixels are fine
+        return image
+
+
+def _shrink(image: Image.Image) -> bytes:
+    """Re-encode upright as JPEG, shrinking the longest side until it fits VISION_MAX_BYTES."""
+    rgb = _flatten(_upright(image))
     encoded = b""
     for side in _DOWNSCALE_SIDES:
         copy = rgb.copy()

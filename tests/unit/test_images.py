@@ -7,6 +7,7 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
+from skimage import data as skdata
 
 from lambdas.services.images import (
     VISION_MAX_BYTES,
@@ -100,3 +101,20 @@ def test_transparent_images_are_flattened_on_white() -> None:
         darkest, _ = sent.convert("L").getextrema()
         assert isinstance(darkest, int)
         assert darkest > 240  # white, not black
+
+
+def test_unreadable_exif_does_not_stop_a_large_photo() -> None:
+    """A WebP whose EXIF block is corrupt still decodes: it goes to Vision as it is stored."""
+    photo = Image.fromarray(skdata.chelsea()).resize((1800, 1200))  # type: ignore[no-untyped-call]
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 degrees
+    buffer = io.BytesIO()
+    photo.save(buffer, format="WEBP", exif=exif.tobytes())
+    data = bytearray(buffer.getvalue())
+    tiff_header = max(data.rfind(b"MM\x00*"), data.rfind(b"II*\x00"))
+    assert tiff_header > 0
+    data[tiff_header + 1] = ord("&")  # no longer a TIFF byte-order mark
+    prepared = prepare_image(bytes(data), **LIMITS)
+    assert (prepared.width, prepared.height) == (1800, 1200)
+    with Image.open(io.BytesIO(prepared.vision_bytes)) as sent:
+        assert sent.size == (VISION_MAX_SIDE, round(1200 * VISION_MAX_SIDE / 1800))
