@@ -20,6 +20,7 @@ from azure.cosmos import CosmosClient, SSLConfiguration
 from local.servers.http_probe import answers
 from local.servers.process import (
     DEFAULT_START_TIMEOUT_SECONDS,
+    LocalServer,
     ManagedProcess,
     ServerStartError,
     free_port,
@@ -32,11 +33,9 @@ _PACKAGE = Path("@vercel") / "cosmosdb-server"
 
 
 @dataclass
-class CosmosServer:
+class CosmosServer(LocalServer):
     """A running cosmosdb-server: its endpoint, the account key and the CA to trust."""
 
-    process: ManagedProcess
-    port: int
     key: str
     ca_bundle: Path
 
@@ -52,10 +51,6 @@ class CosmosServer:
     def client(self) -> CosmosClient:
         """An azure-cosmos client that verifies this server's certificate."""
         return verified_cosmos_client(self.endpoint, self.key, self.ca_bundle)
-
-    def stop(self) -> None:
-        """Stop the server and its process group."""
-        self.process.stop()
 
 
 def verified_cosmos_client(endpoint: str, key: str, ca_bundle: Path) -> CosmosClient:

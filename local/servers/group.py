@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.servers.process import ManagedProcess
+from local.servers.process import LocalServer, ManagedProcess
 
 
 @dataclass
@@ -26,7 +26,7 @@ class ServerGroup:
         for future in futures:
             if future.exception() is None:
                 started = future.result()
-                process = started if isinstance(started, ManagedProcess) else started.process
+                process = started.process if isinstance(started, LocalServer) else started
                 self.processes.append(process)
         for future in futures:
             error = future.exception()

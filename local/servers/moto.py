@@ -7,27 +7,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from local.servers.http_probe import answers
-from local.servers.process import DEFAULT_START_TIMEOUT_SECONDS, ManagedProcess, free_port
+from local.servers.process import (
+    DEFAULT_START_TIMEOUT_SECONDS,
+    LocalServer,
+    ManagedProcess,
+    free_port,
+)
 
 #: The region every offline client uses.
 REGION = "us-east-1"
 
 
 @dataclass
-class MotoServer:
+class MotoServer(LocalServer):
     """A running moto server; ``endpoint`` is what ``AWS_ENDPOINT_URL`` should be."""
-
-    process: ManagedProcess
-    port: int
-
-    @property
-    def endpoint(self) -> str:
-        """The base URL, e.g. ``http://127.0.0.1:5123``."""
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        """Stop the server and its process group."""
-        self.process.stop()
 
 
 def start_moto(log_dir: Path, timeout: float = DEFAULT_START_TIMEOUT_SECONDS) -> MotoServer:

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -155,3 +156,20 @@ class ManagedProcess:
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self._process.pid, sig)
+
+
+@dataclass
+class LocalServer:
+    """A started server: its process, and the port it listens on at 127.0.0.1."""
+
+    process: ManagedProcess
+    port: int
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL, e.g. ``http://127.0.0.1:5123``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        """Stop the server and its process group."""
+        self.process.stop()

@@ -11,7 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from local.servers.http_probe import answers
-from local.servers.process import DEFAULT_START_TIMEOUT_SECONDS, ManagedProcess, free_port
+from local.servers.process import (
+    DEFAULT_START_TIMEOUT_SECONDS,
+    LocalServer,
+    ManagedProcess,
+    free_port,
+)
 from local.vision import CLASSIFIER_LABELLER
 
 
@@ -62,25 +67,13 @@ class VisionControl:
 
 
 @dataclass
-class VisionServer:
+class VisionServer(LocalServer):
     """A running local Vision server; ``endpoint`` is what ``VISION_API_ENDPOINT`` should be."""
-
-    process: ManagedProcess
-    port: int
-
-    @property
-    def endpoint(self) -> str:
-        """The base URL, e.g. ``http://127.0.0.1:5124``."""
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def control(self) -> VisionControl:
         """The fault-injection and request-log client."""
         return VisionControl(self.endpoint)
-
-    def stop(self) -> None:
-        """Stop the server and its process group."""
-        self.process.stop()
 
 
 def start_vision(
