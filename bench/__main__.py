@@ -21,6 +21,7 @@ from bench.offline import offline_stack
 from bench.photos import PHOTOS, frame, page_jpeg, page_tunables
 from bench.report import Row, Section, machine, render_table, write_json
 from bench.stats import median
+from local.cli_support import first_line
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             sections[name] = make()
         except Exception as error:  # reported in the table; the other sections still run
             traceback.print_exc()
-            failures[name] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+            failures[name] = _failure(error)
         elapsed = time.perf_counter() - section_started
         print(f"[bench] {name}: {elapsed:.0f} s", file=sys.stderr, flush=True)
 
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             run("latency", lambda: latency.section(stack, images, uploads, tunables, window))
     except Exception as error:  # a server did not start: the sections that need it fail
         traceback.print_exc()
-        failures["offline stack"] = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
+        failures["offline stack"] = _failure(error)
     run("cost", lambda: cost.section(cost_inputs(sections, by_name, tunables.gallery_page_size)))
 
     rows = [row for section in sections.values() for row in section.rows]
@@ -83,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     print(render_table(rows))
     print(f"\n(written to {output})")
     return 1 if failures else 0
+
+
+def _failure(error: Exception) -> str:
+    """The error's type and the first line of its message, for the table."""
+    return f"{type(error).__name__}: {first_line(error)[:200]}"
 
 
 def cost_inputs(
