@@ -118,6 +118,7 @@ class _Pending:
 
     upload: Upload
     facts: ImageFacts
+    data: bytes | None = None  # downloaded, not checked yet
     prepared: PreparedImage | None = None
     document: dict[str, Any] | None = None
     retry: bool = False
@@ -136,8 +137,12 @@ class Analyzer:
     """Runs one SQS batch through validation, Vision and Cosmos DB.
 
     Reads and writes are network-bound and independent, so they run on a few threads (the
-    SDK clients are thread-safe); Vision gets one call per 16 images. Log lines name the
-    image explicitly (``image_id=``) because logger context keys are not thread-safe.
+    SDK clients are thread-safe); Vision gets one call per 16 images. Decoding is not: a
+    40 MP PNG or WebP within the limits needs ~0.5 GB while it is checked and shrunk, and
+    memory freed on one thread is not reused by the others (glibc keeps an arena per
+    thread), so images are decoded one at a time on the calling thread (a 1.5 GB function
+    has about one vCPU anyway). Log lines name the image explicitly (``image_id=``) because
+    logger context keys are not thread-safe.
     """
 
     def __init__(
@@ -158,6 +163,8 @@ class Analyzer:
         """Analyze and store every upload; report messages that should be retried."""
         with ThreadPoolExecutor(max_workers=IO_THREADS) as pool:
             items = [p for p in pool.map(self._read, _unique(uploads)) if p is not None]
+            for item in items:  # on this thread, one at a time (see the class docstring)
+                self._check(item)
             valid = [p for p in items if p.prepared is not None]
             for start in range(0, len(valid), VISION_BATCH):
                 self._annotate(valid[start : start + VISION_BATCH])
@@ -173,7 +180,7 @@ class Analyzer:
         return outcome
 
     def _read(self, upload: Upload) -> _Pending | None:
-        """Read and validate one upload (None when the object is gone: nothing to do)."""
+        """Download one upload (None when the object is gone: nothing to do)."""
         image_id = upload.image_id
         facts = ImageFacts(image_id, upload.key, self._reader.bucket, upload.size)
         try:
@@ -189,18 +196,28 @@ class Analyzer:
         except Exception as exc:
             logger.warning("Could not read the object", image_id=image_id, reason=_short(exc))
             return _Pending(upload, facts, retry=True)
-        facts = replace(facts, size=len(data))
+        return _Pending(upload, replace(facts, size=len(data)), data=data)
+
+    def _check(self, item: _Pending) -> None:
+        """Validate downloaded bytes: prepared for Vision, or a ``failed`` document."""
+        if item.data is None:
+            return
+        data, item.data = item.data, None
         try:
             prepared = prepare_image(
                 data, max_bytes=self._limits.max_bytes, max_pixels=self._limits.max_pixels
             )
         except ImageRejectedError as exc:
-            logger.info("Rejected the upload", image_id=image_id, reason=str(exc))
-            return _Pending(upload, facts, document=self._failed(facts, str(exc)))
-        facts = replace(
-            facts, content_type=prepared.content_type, width=prepared.width, height=prepared.height
+            logger.info("Rejected the upload", image_id=item.upload.image_id, reason=str(exc))
+            item.document = self._failed(item.facts, str(exc))
+            return
+        item.facts = replace(
+            item.facts,
+            content_type=prepared.content_type,
+            width=prepared.width,
+            height=prepared.height,
         )
-        return _Pending(upload, facts, prepared=prepared)
+        item.prepared = prepared
 
     def _annotate(self, batch: list[_Pending]) -> None:
         """One Vision call for up to 16 prepared images; sets each item's document or retry."""

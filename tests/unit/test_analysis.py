@@ -6,6 +6,8 @@ The same flows run against the real local servers in tests/integration/test_anal
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +18,7 @@ from skimage import data as skdata
 from lambdas.adapters.storage import ObjectMissingError, ObjectTooLargeError
 from lambdas.adapters.vision import ImageResult, VisionUnavailableError
 from lambdas.config import ImageLimits
+from lambdas.services import analysis
 from lambdas.services.analysis import Analyzer, Upload, parse_uploads
 
 from . import images
@@ -96,6 +99,36 @@ def test_batches_larger_than_16_make_one_call_per_16() -> None:
     vision = Vision()
     run(uploads, {u.key: images.chelsea_jpeg() for u in uploads}, vision, Writer())
     assert vision.calls == [16, 4]
+
+
+def test_images_are_decoded_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 40 MP PNG or WebP takes ~0.5 GB to prepare: several at once, or on several threads
+    (each keeping its own malloc arena), would exhaust the function's memory."""
+    active, most = 0, 0
+    threads: set[threading.Thread] = set()
+    lock = threading.Lock()
+    prepare = analysis.prepare_image
+
+    def counting_prepare(data: bytes, **limits: int) -> Any:
+        nonlocal active, most
+        with lock:
+            active += 1
+            most = max(most, active)
+            threads.add(threading.current_thread())
+        time.sleep(0.05)  # gives the other reader threads every chance to overlap
+        try:
+            return prepare(data, **limits)
+        finally:
+            with lock:
+                active -= 1
+
+    monkeypatch.setattr(analysis, "prepare_image", counting_prepare)
+    uploads = [upload(n) for n in range(4)]
+    writer = Writer()
+    assert run(uploads, {u.key: images.chelsea_jpeg() for u in uploads}, Vision(), writer) == set()
+    assert len(writer.documents) == 4
+    assert most == 1
+    assert threads == {threading.current_thread()}
 
 
 def test_poison_files_fail_alone_and_are_not_retried() -> None:
