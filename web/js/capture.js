@@ -133,6 +133,7 @@ export class CaptureView {
   }
 
   /**
+   * Open the camera and show its live picture, or say why it cannot be opened.
    * @param {string|null} deviceId
    */
   async openCamera(deviceId) {
