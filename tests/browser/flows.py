@@ -7,7 +7,7 @@ import re
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import requests
 from PIL import Image
@@ -135,3 +135,23 @@ def upload_bytes_directly(app_url: str, body: bytes) -> str:
     stored.raise_for_status()
     image_id: str = ticket["id"]
     return image_id
+
+
+def drag_file(
+    page: Page, target: str, path: Path, *, release: Literal["drop", "cancel"] = "drop"
+) -> None:
+    """Drag a file from the desktop over the element ``target`` and drop it there (or give up).
+
+    The events are trusted ones, as a real drag makes them (Chromium's DevTools protocol), so the
+    browser's own handling of a drop that the page does not take is part of the test.
+    """
+    box = page.locator(target).bounding_box()
+    assert box is not None, f"{target} is not visible"
+    point = {"x": box["x"] + box["width"] / 2, "y": box["y"] + box["height"] / 2}
+    data = {"items": [], "files": [str(path)], "dragOperationsMask": 1}  # 1: copy
+    session = page.context.new_cdp_session(page)
+    try:
+        for kind in ("dragEnter", "dragOver", "drop" if release == "drop" else "dragCancel"):
+            session.send("Input.dispatchDragEvent", {"type": kind, **point, "data": data})
+    finally:
+        session.detach()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import re
 from pathlib import Path
@@ -14,6 +12,7 @@ from playwright.sync_api import Page, Request, expect
 
 from .flows import (
     TIMES,
+    drag_file,
     label_names,
     open_capture,
     sample_photo,
@@ -65,24 +64,48 @@ def test_large_png_is_sent_as_a_downscaled_jpeg(page: Page, app_url: str, tmp_pa
     expect(facts).to_contain_text("image/jpeg")
 
 
-def test_dropped_file_becomes_the_photo(page: Page, app_url: str) -> None:
-    buffer = io.BytesIO()
-    sample_photo("astronaut").save(buffer, "PNG")
-    encoded = base64.b64encode(buffer.getvalue()).decode()
+# What became of each file drag over the page, seen after the page's own handlers ran.
+_RECORD_DRAGOVERS = """
+window.__dragovers = [];
+window.addEventListener("dragover", (event) => window.__dragovers.push(
+  { taken: event.defaultPrevented, effect: event.dataTransfer.dropEffect }));
+"""
+
+
+def test_dropped_file_becomes_the_photo(page: Page, app_url: str, tmp_path: Path) -> None:
+    photo = _save("astronaut", tmp_path / "astronaut.png")
     open_capture(page, app_url)
-    transfer = page.evaluate_handle(
-        """(b64) => {
-            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-            const transfer = new DataTransfer();
-            transfer.items.add(new File([bytes], "astronaut.png", { type: "image/png" }));
-            return transfer;
-        }""",
-        encoded,
-    )
-    page.dispatch_event("#drop-zone", "dragover", {"dataTransfer": transfer})
-    page.dispatch_event("#drop-zone", "drop", {"dataTransfer": transfer})
+    drag_file(page, "#drop-zone", photo)
     expect(page.locator("#capture-status")).to_contain_text("“astronaut.png” is ready")
     expect(page.get_by_role("button", name="Upload and analyze")).to_be_focused()
+
+
+def test_a_file_dropped_beside_the_drop_zone_is_the_photo_too(
+    page: Page, app_url: str, tmp_path: Path
+) -> None:
+    # Not taken, the drop would make the browser open the file instead of the page.
+    photo = _save("coffee", tmp_path / "coffee.jpg")
+    open_capture(page, app_url)
+    drag_file(page, "#capture-title", photo)
+    expect(page.locator("#capture-status")).to_contain_text("“coffee.jpg” is ready")
+    expect(page).to_have_url(f"{app_url}/#/")
+
+
+def test_a_file_dropped_on_the_gallery_is_refused_not_opened(
+    page: Page, app_url: str, tmp_path: Path
+) -> None:
+    page.context.add_init_script(_RECORD_DRAGOVERS)
+    photo = _save("coffee", tmp_path / "coffee.jpg")
+    page.goto(f"{app_url}/#/gallery")
+    expect(page.get_by_role("heading", name="Gallery", level=1)).to_be_visible()
+    drag_file(page, "#gallery-title", photo, release="cancel")
+    # The page takes the drag (the browser does not open the file) and shows "no drop here".
+    assert page.evaluate("window.__dragovers") == [{"taken": True, "effect": "none"}]
+    drag_file(page, "#gallery-title", photo)
+    expect(page.get_by_role("heading", name="Gallery", level=1)).to_be_visible()
+    expect(page).to_have_url(f"{app_url}/#/gallery")
+    page.get_by_role("link", name="Capture", exact=True).click()
+    expect(page.locator("#preview-canvas")).to_be_hidden()
 
 
 def test_wrong_file_types_get_a_clear_error(page: Page, app_url: str, tmp_path: Path) -> None:

@@ -1,11 +1,12 @@
 /**
- * The capture view: camera preview or chosen file → preview → upload with progress and cancel.
+ * The capture view: camera preview or chosen (or dropped) file → preview → upload with progress and cancel.
  * When the upload is stored it hands the new image id to `onUploaded`.
  */
 import { ApiError, createUpload } from "./api.js";
 import { Camera, CameraError, cameraSupported } from "./camera.js";
 import { config } from "./config.js";
 import { byId } from "./dom.js";
+import { handleFileDrops } from "./drops.js";
 import { captureFrame, drawFile, encodeCanvas } from "./encode.js";
 import { formatBytes } from "./format.js";
 import { UploadError, upload } from "./uploader.js";
@@ -68,16 +69,11 @@ export class CaptureView {
       if (file) this.useFile(file);
       this.fileInput.value = "";
     });
-    this.dropZone.addEventListener("dragover", (event) => {
-      event.preventDefault();
-      this.dropZone.classList.add("is-dragging");
-    });
-    this.dropZone.addEventListener("dragleave", () => this.dropZone.classList.remove("is-dragging"));
-    this.dropZone.addEventListener("drop", (event) => {
-      event.preventDefault();
-      this.dropZone.classList.remove("is-dragging");
-      const file = event.dataTransfer?.files?.[0];
-      if (file) this.useFile(file);
+    // A file dropped anywhere on the page while this view is shown is the photo.
+    handleFileDrops({
+      accepting: () => this.shown && this.state !== "uploading",
+      onDragging: (dragging) => this.dropZone.classList.toggle("is-dragging", dragging),
+      onFile: (file) => this.useFile(file),
     });
     if (!cameraSupported()) {
       this.showCameraMessage("This browser cannot use a camera on this page. Choose a photo file instead.");

@@ -11,6 +11,7 @@
  *   uploader.js     pre-signed POST with XHR progress and cancel
  *   poller.js       wait for the analysis with backoff, then give up
  *   pending.js      uploads of this tab whose result may still be coming
+ *   drops.js        files dragged onto the page (never opened by the browser instead of it)
  *   capture.js      the capture view (camera, file, drop, upload)
  *   image-page.js   the result view's controller; result-view.js renders a document
  *   gallery.js      the gallery view; thumbnails.js loads its photos lazily
