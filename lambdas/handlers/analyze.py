@@ -1,8 +1,9 @@
 """Lambda ``analyze``: an SQS batch of S3 upload events → Cloud Vision → Cosmos DB documents.
 
 Returns ``{"batchItemFailures": [...]}`` (the function's event source mapping reports batch
-item failures) naming only the messages that failed for a transient reason, so SQS delivers
-just those again; files that are not acceptable images are stored as ``failed`` documents.
+item failures) naming only the messages that failed for a transient or unexpected reason, so
+SQS delivers just those again; files that are not acceptable images are stored as ``failed``
+documents.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from lambdas.adapters.vision import VisionAnnotator
 from lambdas.config import CosmosConfig, ImageLimits, StorageConfig, VisionConfig
 from lambdas.credentials import parse_gcp_credentials
 from lambdas.observability import logger, metrics, tracer
-from lambdas.services.analysis import Analyzer, parse_uploads
+from lambdas.services.analysis import Analyzer
 
 
 @cache
-def _analyzer() -> tuple[str, Analyzer]:
-    """The upload bucket and an Analyzer with its clients, built once per container."""
+def _analyzer() -> Analyzer:
+    """The Analyzer with its clients, built once per container."""
     storage_config = StorageConfig.from_env()
     vision_config = VisionConfig.from_env()
     cosmos_config = CosmosConfig.from_env()
@@ -40,8 +41,7 @@ def _analyzer() -> tuple[str, Analyzer]:
     vision = VisionAnnotator(vision_config, None if vision_config.api_endpoint else load_gcp)
     store = ImageStore.from_config(cosmos_config, secrets)
     storage = Storage(make_s3_client(), storage_config.bucket)
-    analyzer = Analyzer(storage, vision, store, limits)
-    return storage_config.bucket, analyzer
+    return Analyzer(storage, vision, store, limits)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -49,9 +49,7 @@ def _analyzer() -> tuple[str, Analyzer]:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Analyze the batch; answer with the SQS messages to deliver again."""
-    bucket, analyzer = _analyzer()
-    uploads, dropped = parse_uploads(event, bucket)
-    outcome = analyzer.run(uploads)
+    outcome = _analyzer().run_event(event)
     metrics.add_metric(name="ImagesAnalyzed", unit=MetricUnit.Count, value=outcome.done)
     metrics.add_metric(name="ImagesFailed", unit=MetricUnit.Count, value=outcome.failed)
     metrics.add_metric(
@@ -62,7 +60,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         records=len(event.get("Records") or []),
         done=outcome.done,
         failed=outcome.failed,
-        dropped=len(dropped),
+        dropped=outcome.dropped,
         retry=len(outcome.retry_message_ids),
     )
     return {

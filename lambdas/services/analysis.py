@@ -5,6 +5,11 @@ redelivered message is harmless): ``done`` with Vision's results, or ``failed`` 
 a person can read when the file itself is the problem (permanent: never retried). When a
 service is unavailable (S3, Vision, Cosmos DB) the SQS message is reported as a batch item
 failure so that SQS delivers it again, and after a few attempts moves it to the DLQ.
+
+Each message's own steps (reading its S3 record, downloading, checking, turning Vision's
+answer into a document) run inside one boundary per message: an error nobody foresaw there (a
+malformed record, a decoder exception, a bug) is logged and sends that message alone back to
+SQS, while the rest of the batch goes on.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Protocol
 from urllib.parse import unquote_plus
 
@@ -27,7 +33,16 @@ from lambdas.services.documents import ImageFacts, done_document, failed_documen
 from lambdas.services.images import ImageRejectedError, PreparedImage, prepare_image
 from lambdas.services.uploads import image_id_from_key
 
-__all__ = ["Analyzer", "ImageReader", "ImageWriter", "Upload", "VisionClient", "parse_uploads"]
+__all__ = [
+    "Analyzer",
+    "BatchOutcome",
+    "ImageReader",
+    "ImageWriter",
+    "ParsedBatch",
+    "Upload",
+    "VisionClient",
+    "parse_uploads",
+]
 
 VISION_BATCH = 16
 IO_THREADS = 8  # concurrent S3 reads / Cosmos DB writes per batch
@@ -66,32 +81,53 @@ class Upload:
     size: int
 
 
-def parse_uploads(event: dict[str, Any], bucket: str) -> tuple[list[Upload], list[str]]:
-    """Uploads named by an SQS batch of S3 notifications, and the ids of unreadable messages.
+@dataclass
+class ParsedBatch:
+    """What an SQS batch names: uploads, and the ids of messages that yielded none."""
+
+    uploads: list[Upload] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # not S3 notifications: never retried
+    retry: list[str] = field(default_factory=list)  # broke unexpectedly: delivered again
+
+
+def parse_uploads(event: dict[str, Any], bucket: str) -> ParsedBatch:
+    """The uploads named by an SQS batch of S3 notifications.
 
     S3 test events, other event types, other buckets and keys outside ``uploads/`` are skipped.
     A message whose body is not an S3 notification is logged and dropped (retrying it cannot
-    help); its id is returned so the caller can count it.
+    help). A message that breaks unexpectedly (e.g. an ``s3`` field that is not an object, a
+    ``size`` that is not a number) is logged and listed in ``retry`` with none of its uploads.
     """
-    uploads: list[Upload] = []
-    dropped: list[str] = []
+    batch = ParsedBatch()
     for record in event.get("Records") or []:
         message_id = str(record.get("messageId", ""))
         try:
-            body = json.loads(record.get("body") or "")
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
+            uploads = _uploads_in_message(message_id, record.get("body"), bucket)
+        except Exception:
+            _log_unexpected(message_id=message_id)
+            batch.retry.append(message_id)
+            continue
+        if uploads is None:
             logger.warning("Dropping an SQS message that is not JSON", message_id=message_id)
-            dropped.append(message_id)
-            continue
-        if body.get("Event") == "s3:TestEvent":
-            continue
-        for s3_record in body.get("Records") or []:
-            upload = _upload_from_s3_record(message_id, s3_record, bucket)
-            if upload is not None:
-                uploads.append(upload)
-    return uploads, dropped
+            batch.dropped.append(message_id)
+        else:
+            batch.uploads.extend(uploads)
+    return batch
+
+
+def _uploads_in_message(message_id: str, body: Any, bucket: str) -> list[Upload] | None:
+    """The uploads one SQS message names; None when its body is not a JSON object."""
+    try:
+        notification = json.loads(body or "")
+    except ValueError:
+        return None
+    if not isinstance(notification, dict):
+        return None
+    if notification.get("Event") == "s3:TestEvent":
+        return []
+    records = notification.get("Records") or []
+    uploads = (_upload_from_s3_record(message_id, record, bucket) for record in records)
+    return [upload for upload in uploads if upload is not None]
 
 
 def _upload_from_s3_record(message_id: str, record: Any, bucket: str) -> Upload | None:
@@ -130,6 +166,7 @@ class BatchOutcome:
 
     done: int = 0
     failed: int = 0
+    dropped: int = 0  # messages that were not S3 notifications
     retry_message_ids: set[str] = field(default_factory=set)
 
 
@@ -159,12 +196,24 @@ class Analyzer:
         self._limits = limits
         self._clock = clock
 
+    def run_event(self, event: dict[str, Any]) -> BatchOutcome:
+        """Analyze an SQS batch of S3 notifications (see :func:`parse_uploads` and :meth:`run`)."""
+        batch = parse_uploads(event, self._reader.bucket)
+        outcome = self.run(batch.uploads)
+        outcome.dropped = len(batch.dropped)
+        outcome.retry_message_ids.update(batch.retry)
+        return outcome
+
     def run(self, uploads: Sequence[Upload]) -> BatchOutcome:
         """Analyze and store every upload; report messages that should be retried."""
+        bucket = self._reader.bucket
+        items = [
+            _Pending(u, ImageFacts(u.image_id, u.key, bucket, u.size)) for u in _unique(uploads)
+        ]
         with ThreadPoolExecutor(max_workers=IO_THREADS) as pool:
-            items = [p for p in pool.map(self._read, _unique(uploads)) if p is not None]
+            list(pool.map(partial(self._isolated, self._read), items))
             for item in items:  # on this thread, one at a time (see the class docstring)
-                self._check(item)
+                self._isolated(self._check, item)
             valid = [p for p in items if p.prepared is not None]
             for start in range(0, len(valid), VISION_BATCH):
                 self._annotate(valid[start : start + VISION_BATCH])
@@ -179,24 +228,40 @@ class Analyzer:
                 outcome.failed += 1
         return outcome
 
-    def _read(self, upload: Upload) -> _Pending | None:
-        """Download one upload (None when the object is gone: nothing to do)."""
-        image_id = upload.image_id
-        facts = ImageFacts(image_id, upload.key, self._reader.bucket, upload.size)
+    def _isolated(self, step: Callable[[_Pending], None], item: _Pending) -> None:
+        """Run one upload's step; an unexpected error sends only its message back to SQS.
+
+        The steps handle what they expect (a rejected file, an unavailable service); anything
+        else (a decoder exception nobody foresaw, a bug) must not fail the rest of the batch.
+        The message is delivered again and, if the error persists, ends in the DLQ.
+        """
+        try:
+            step(item)
+        except Exception:
+            _log_unexpected(message_id=item.upload.message_id, image_id=item.upload.image_id)
+            item.data = item.prepared = item.document = None
+            item.retry = True
+
+    def _read(self, item: _Pending) -> None:
+        """Download one upload (nothing more to do when the object is gone)."""
+        upload, image_id = item.upload, item.upload.image_id
         try:
             # The declared Content-Type is ignored: the bytes decide what the file is.
             data = self._reader.read(upload.key, self._limits.max_bytes)
         except ObjectMissingError:
             logger.warning("The object no longer exists; nothing to analyze", image_id=image_id)
-            return None
+            return
         except ObjectTooLargeError as exc:
             reason = f"The file is larger than the limit of {self._limits.max_bytes} bytes."
-            facts = replace(facts, size=exc.size)
-            return _Pending(upload, facts, document=self._failed(facts, reason))
+            item.facts = replace(item.facts, size=exc.size)
+            item.document = self._failed(item.facts, reason)
+            return
         except Exception as exc:
             logger.warning("Could not read the object", image_id=image_id, reason=_short(exc))
-            return _Pending(upload, facts, retry=True)
-        return _Pending(upload, replace(facts, size=len(data)), data=data)
+            item.retry = True
+            return
+        item.facts = replace(item.facts, size=len(data))
+        item.data = data
 
     def _check(self, item: _Pending) -> None:
         """Validate downloaded bytes: prepared for Vision, or a ``failed`` document."""
@@ -239,18 +304,20 @@ class Analyzer:
             metrics.add_metric(name="VisionLatency", unit=MetricUnit.Milliseconds, value=elapsed_ms)
         now = self._clock()
         for item, result in zip(batch, results, strict=True):
-            image_id = item.upload.image_id
-            if result.annotation is not None:
-                item.document = done_document(item.facts, result.annotation, now)
-            elif result.transient:
-                logger.warning(
-                    "Vision failed on this image", image_id=image_id, reason=result.error
-                )
-                item.retry = True
-            else:
-                logger.info("Vision rejected the image", image_id=image_id, reason=result.error)
-                reason = f"Vision could not analyze this image: {result.error}"
-                item.document = failed_document(item.facts, reason, now)
+            self._isolated(partial(self._apply_result, result=result, now=now), item)
+
+    def _apply_result(self, item: _Pending, *, result: Any, now: datetime) -> None:
+        """Vision's answer for one image: its document, or a retry when the error is transient."""
+        image_id = item.upload.image_id
+        if result.annotation is not None:
+            item.document = done_document(item.facts, result.annotation, now)
+        elif result.transient:
+            logger.warning("Vision failed on this image", image_id=image_id, reason=result.error)
+            item.retry = True
+        else:
+            logger.info("Vision rejected the image", image_id=image_id, reason=result.error)
+            reason = f"Vision could not analyze this image: {result.error}"
+            item.document = failed_document(item.facts, reason, now)
 
     def _store(self, item: _Pending) -> None:
         """Upsert the item's document; mark it for retry when the store fails."""
@@ -275,6 +342,18 @@ def _unique(uploads: Sequence[Upload]) -> Iterator[Upload]:
         if upload.image_id not in seen:
             seen.add(upload.image_id)
             yield upload
+
+
+def _log_unexpected(**names: str) -> None:
+    """Log the exception being handled, naming the message (and image) it concerns.
+
+    Powertools adds the exception's type (``exception_name``) and traceback; no image bytes.
+    """
+    logger.exception(
+        "Unexpected error; this message will be delivered again",
+        extra=names,
+        stacklevel=3,  # the line that caught it, not this helper
+    )
 
 
 def _short(exc: BaseException) -> str:

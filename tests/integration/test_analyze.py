@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import logging
 import uuid
@@ -14,6 +15,7 @@ from skimage import data as skdata
 from unit import images
 
 from lambdas.observability import logger
+from lambdas.services import analysis
 from local.provision import cosmos_secret_json
 from local.servers import CosmosServer, VisionServer, free_port
 
@@ -119,6 +121,43 @@ def test_poison_image_in_a_good_batch(stack: Stack, vision_server: VisionServer)
     assert [document(stack, i)["status"] for i in ids] == ["done", "failed", "done"]
     # Only the two real photos went to Vision, in one call.
     assert [call["image_count"] for call in vision_server.control.requests()] == [2]
+
+
+def test_an_unexpected_error_for_one_record_retries_only_that_record(
+    stack: Stack, vision_server: VisionServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A malformed S3 record, and a bug while checking one image: the rest of the batch is done."""
+    breaking = images.astronaut_webp()
+    ids, event = upload_all(
+        stack,
+        [
+            (images.chelsea_jpeg(), "image/jpeg"),
+            (images.coffee_png(), "image/png"),
+            (breaking, "image/webp"),
+        ],
+    )
+    records = message_ids(event)
+    tampered = copy.deepcopy(event)
+    body = json.loads(tampered["Records"][1]["body"])
+    body["Records"][0]["s3"] = "not an object"
+    tampered["Records"][1]["body"] = json.dumps(body)
+    prepare = analysis.prepare_image
+
+    def prepare_with_a_bug(data: bytes, **limits: int) -> Any:
+        if data == breaking:
+            raise RuntimeError("an unexpected bug")
+        return prepare(data, **limits)
+
+    monkeypatch.setattr(analysis, "prepare_image", prepare_with_a_bug)
+    assert sorted(stack.analyze(tampered)) == sorted(records[1:])
+    assert document(stack, ids[0])["status"] == "done"
+    assert_not_stored(stack, ids[1])
+    assert_not_stored(stack, ids[2])
+    assert [call["image_count"] for call in vision_server.control.requests()] == [1]
+    # Delivered again (intact, bug fixed): nothing was lost.
+    monkeypatch.setattr(analysis, "prepare_image", prepare)
+    assert stack.analyze(event) == []
+    assert [document(stack, i)["status"] for i in ids] == ["done", "done", "done"]
 
 
 @pytest.mark.parametrize("status", [503, 429])

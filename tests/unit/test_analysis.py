@@ -6,6 +6,7 @@ The same flows run against the real local servers in tests/integration/test_anal
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -18,8 +19,9 @@ from skimage import data as skdata
 from lambdas.adapters.storage import ObjectMissingError, ObjectTooLargeError
 from lambdas.adapters.vision import ImageResult, VisionUnavailableError
 from lambdas.config import ImageLimits
+from lambdas.observability import logger
 from lambdas.services import analysis
-from lambdas.services.analysis import Analyzer, Upload, parse_uploads
+from lambdas.services.analysis import Analyzer, ParsedBatch, Upload, parse_uploads
 
 from . import images
 from .events import s3_notification, sqs_event
@@ -81,6 +83,25 @@ class Writer:
 def run(uploads: list[Upload], objects: dict[str, Any], vision: Vision, writer: Writer) -> set[str]:
     analyzer = Analyzer(Reader(objects), vision, writer, LIMITS, clock=lambda: NOW)
     return analyzer.run(uploads).retry_message_ids
+
+
+def run_event(
+    event: dict[str, Any], objects: dict[str, Any], vision: Vision, writer: Writer
+) -> set[str]:
+    """What the handler does: the whole SQS event; the messages to deliver again."""
+    analyzer = Analyzer(Reader(objects), vision, writer, LIMITS, clock=lambda: NOW)
+    return analyzer.run_event(event).retry_message_ids
+
+
+def breaking_on(target: bytes, original: Any) -> Any:
+    """``original``, except that it raises RuntimeError (a bug) when given ``target``."""
+
+    def patched(data: bytes, *args: Any, **kwargs: Any) -> Any:
+        if data == target:
+            raise RuntimeError("an unexpected bug")
+        return original(data, *args, **kwargs)
+
+    return patched
 
 
 def test_good_images_are_done_in_one_vision_call() -> None:
@@ -216,13 +237,89 @@ def test_only_invalid_files_never_call_vision() -> None:
     assert writer.documents[image_id(1)]["error"] == "The file is empty."
 
 
+def test_an_unexpected_error_for_one_image_retries_only_that_message(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A decoder exception nobody foresaw (or any bug) while checking one image."""
+    uploads = [upload(1), upload(2), upload(3)]
+    breaking = images.coffee_png()
+    objects = {uploads[0].key: images.chelsea_jpeg(), uploads[1].key: breaking}
+    objects[uploads[2].key] = images.astronaut_webp()
+    monkeypatch.setattr(analysis, "prepare_image", breaking_on(breaking, analysis.prepare_image))
+    vision, writer = Vision(), Writer()
+    with caplog.at_level(logging.ERROR, logger="tricloud"):
+        assert run(uploads, objects, vision, writer) == {"m2"}
+    assert vision.calls == [2]
+    assert {k: d["status"] for k, d in writer.documents.items()} == {
+        image_id(1): "done",
+        image_id(3): "done",
+    }
+    (record,) = caplog.records
+    line = json.loads(logger.registered_formatter.format(record))  # as CloudWatch gets it
+    assert (line["message_id"], line["image_id"]) == ("m2", image_id(2))
+    assert line["exception_name"] == "RuntimeError"
+
+
+def test_an_unexpected_error_turning_one_vision_result_into_a_document(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    uploads = [upload(1), upload(2)]
+    objects = {uploads[0].key: images.chelsea_jpeg(), uploads[1].key: images.coffee_png()}
+    done_document = analysis.done_document
+
+    def breaking_done_document(facts: Any, *args: Any) -> Any:
+        if facts.image_id == image_id(1):
+            raise KeyError("bounding_poly")
+        return done_document(facts, *args)
+
+    monkeypatch.setattr(analysis, "done_document", breaking_done_document)
+    writer = Writer()
+    assert run(uploads, objects, Vision(), writer) == {"m1"}
+    assert list(writer.documents) == [image_id(2)]
+
+
+MALFORMED_S3_RECORDS = {
+    "s3-not-an-object": {"eventName": "ObjectCreated:Put", "s3": "uploads/x.jpg"},
+    "object-not-an-object": {
+        "eventName": "ObjectCreated:Put",
+        "s3": {"bucket": {"name": BUCKET}, "object": ["uploads/x.jpg"]},
+    },
+    "size-not-a-number": {
+        "eventName": "ObjectCreated:Put",
+        "s3": {
+            "bucket": {"name": BUCKET},
+            "object": {"key": f"uploads/{image_id(9)}.jpg", "size": "big"},
+        },
+    },
+    "size-null": {
+        "eventName": "ObjectCreated:Put",
+        "s3": {
+            "bucket": {"name": BUCKET},
+            "object": {"key": f"uploads/{image_id(9)}.jpg", "size": None},
+        },
+    },
+}
+
+
+@pytest.mark.parametrize("s3_record", MALFORMED_S3_RECORDS.values(), ids=MALFORMED_S3_RECORDS)
+def test_a_malformed_s3_record_retries_only_its_message(s3_record: dict[str, Any]) -> None:
+    keys = [f"uploads/{image_id(n)}.jpg" for n in (1, 2)]
+    bodies = [s3_notification(BUCKET, keys[0], 1), json.dumps({"Records": [s3_record]})]
+    bodies.append(s3_notification(BUCKET, keys[1], 1))
+    event = sqs_event(bodies, message_ids=["good-1", "bad", "good-2"])
+    vision, writer = Vision(), Writer()
+    objects = {key: images.chelsea_jpeg() for key in keys}
+    assert run_event(event, objects, vision, writer) == {"bad"}
+    assert vision.calls == [2]
+    assert {d["status"] for d in writer.documents.values()} == {"done"}
+    assert len(writer.documents) == 2
+
+
 class TestParseUploads:
     def test_reads_s3_notifications(self) -> None:
         key = f"uploads/{image_id(1)}.png"
         event = sqs_event([s3_notification(BUCKET, key, 42)], message_ids=["m1"])
-        uploads, dropped = parse_uploads(event, BUCKET)
-        assert uploads == [Upload("m1", image_id(1), key, 42)]
-        assert dropped == []
+        assert parse_uploads(event, BUCKET) == ParsedBatch([Upload("m1", image_id(1), key, 42)])
 
     @pytest.mark.parametrize(
         "body",
@@ -237,8 +334,17 @@ class TestParseUploads:
         ids=["test-event", "prefix", "not-uuid", "bucket", "removed", "no-s3"],
     )
     def test_skips_what_is_not_an_upload(self, body: str) -> None:
-        assert parse_uploads(sqs_event([body]), BUCKET) == ([], [])
+        assert parse_uploads(sqs_event([body]), BUCKET) == ParsedBatch()
 
     def test_drops_messages_that_are_not_json(self) -> None:
         event = sqs_event(["not json", "[1, 2]"], message_ids=["x", "y"])
-        assert parse_uploads(event, BUCKET) == ([], ["x", "y"])
+        assert parse_uploads(event, BUCKET) == ParsedBatch(dropped=["x", "y"])
+
+    def test_a_message_that_breaks_parsing_is_retried_with_none_of_its_uploads(self) -> None:
+        good = s3_notification(BUCKET, f"uploads/{image_id(1)}.jpg", 1)
+        broken = {"eventName": "ObjectCreated:Put", "s3": 42}
+        half_good = json.dumps({"Records": [*json.loads(good)["Records"], broken]})
+        event = sqs_event([good, half_good], message_ids=["m1", "m2"])
+        batch = parse_uploads(event, BUCKET)
+        assert [u.message_id for u in batch.uploads] == ["m1"]
+        assert batch.retry == ["m2"]
