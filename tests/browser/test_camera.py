@@ -1,4 +1,4 @@
-"""The camera: retake, switching between cameras, and a denied camera."""
+"""The camera: retake, switching between cameras, a denied camera, one without a picture."""
 
 from __future__ import annotations
 
@@ -20,6 +20,32 @@ navigator.mediaDevices.getUserMedia = (constraints) => {
   const request = getUserMedia(constraints);
   window.__cameraRequests.push(request);
   return request;
+};
+"""
+
+# How many camera tracks the page's requests left running.
+_LIVE_TRACKS = """async () => {
+  const streams = await Promise.all(window.__cameraRequests);
+  return streams.flatMap((s) => s.getTracks()).filter((t) => t.readyState !== "ended").length;
+}"""
+
+# The first play() of the preview fails, as when the browser cannot show the camera's picture.
+_PLAY_FAILS_ONCE = """
+const play = HTMLMediaElement.prototype.play;
+let broken = 1;
+HTMLMediaElement.prototype.play = function () {
+  if (broken-- > 0) return Promise.reject(new DOMException("No picture.", "NotSupportedError"));
+  return play.call(this);
+};
+"""
+
+# The first play() never settles, as with a camera that sends no frames.
+_PLAY_HANGS_ONCE = """
+const play = HTMLMediaElement.prototype.play;
+let broken = 1;
+HTMLMediaElement.prototype.play = function () {
+  if (broken-- > 0) return new Promise(() => {});
+  return play.call(this);
 };
 """
 
@@ -45,14 +71,34 @@ def test_a_double_click_on_start_leaves_no_camera_running(page: Page, app_url: s
     page.evaluate("() => Promise.allSettled(window.__cameraRequests)")
     page.get_by_role("link", name="Gallery", exact=True).click()
     expect(page.get_by_role("heading", name="Gallery", level=1)).to_be_visible()
-    live_tracks = page.evaluate(
-        """async () => {
-          const streams = await Promise.all(window.__cameraRequests);
-          return streams.flatMap((s) => s.getTracks()).filter((t) => t.readyState !== "ended")
-            .length;
-        }"""
-    )
-    assert live_tracks == 0
+    assert page.evaluate(_LIVE_TRACKS) == 0
+
+
+@pytest.mark.parametrize(
+    ("broken_play", "message"),
+    [
+        (_PLAY_FAILS_ONCE, "The camera picture cannot be shown"),
+        (_PLAY_HANGS_ONCE, "The camera sent no picture within"),
+    ],
+    ids=["play-fails", "no-frames"],
+)
+def test_a_camera_without_a_picture_is_released_and_can_be_tried_again(
+    page: Page, app_url: str, broken_play: str, message: str
+) -> None:
+    page.context.add_init_script(_RECORD_CAMERA_REQUESTS)
+    page.context.add_init_script(broken_play)
+    open_capture(page, app_url)
+    page.get_by_role("button", name="Start camera").click()
+    # The page waits a few seconds for a first picture (web/js/config.js): allow well over that.
+    expect(page.locator("#camera-message")).to_contain_text(message, timeout=30_000)
+    expect(page.locator("#capture-status")).to_have_text("")
+    expect(page.locator("#file-input")).to_be_focused()
+    expect(page.locator("label[for=file-input]")).to_be_visible()
+    assert page.evaluate(_LIVE_TRACKS) == 0
+    # Trying again works (this time the picture plays).
+    page.get_by_role("button", name="Start camera").click()
+    expect(page.locator("#capture-status")).to_have_text(re.compile("^Camera on"))
+    expect(page.locator("#camera-message")).to_be_hidden()
 
 
 def test_switching_between_two_cameras(

@@ -33,6 +33,24 @@ function explain(error) {
   }
 }
 
+/**
+ * Settle like `promise`, or reject with a CameraError when it takes longer than `ms` (a camera
+ * that sends no frames never lets `play()` settle).
+ * @param {number} ms
+ * @param {Promise<void>} promise
+ * @returns {Promise<void>}
+ */
+function within(ms, promise) {
+  const seconds = Math.max(1, Math.round(ms / 1000));
+  const message = `The camera sent no picture within ${seconds} second${seconds === 1 ? "" : "s"}.`;
+  /** @type {ReturnType<typeof setTimeout>|undefined} */
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new CameraError(`${message} Try again, or choose a photo file instead.`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /** Whether this browser can use a camera at all (needs HTTPS or localhost). */
 export function cameraSupported() {
   return Boolean(window.isSecureContext && navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
@@ -41,11 +59,12 @@ export function cameraSupported() {
 export class Camera {
   /**
    * @param {HTMLVideoElement} video where the live preview plays
-   * @param {{idealWidth: number, idealHeight: number}} size resolution to ask for
+   * @param {{idealWidth: number, idealHeight: number, firstFrameTimeoutMs: number}} options
+   *   resolution to ask for, and how long to wait for the camera's first picture
    */
-  constructor(video, size) {
+  constructor(video, options) {
     this.video = video;
-    this.size = size;
+    this.options = options;
     /** @type {MediaStream|null} */
     this.stream = null;
     /** @type {string|null} */
@@ -68,18 +87,39 @@ export class Camera {
     }
     this.stop();
     /** @type {MediaTrackConstraints} */
-    const video = { width: { ideal: this.size.idealWidth }, height: { ideal: this.size.idealHeight } };
+    const video = { width: { ideal: this.options.idealWidth }, height: { ideal: this.options.idealHeight } };
     if (deviceId) video.deviceId = { exact: deviceId };
     else video.facingMode = { ideal: "environment" };
+    /** @type {MediaStream} */
+    let stream;
     try {
-      this.stream = await navigator.mediaDevices.getUserMedia({ video, audio: false });
+      stream = await navigator.mediaDevices.getUserMedia({ video, audio: false });
     } catch (error) {
       throw explain(error);
     }
-    const track = this.stream.getVideoTracks()[0];
+    this.stream = stream;
+    const track = stream.getVideoTracks()[0];
     this.deviceId = (track && track.getSettings().deviceId) || deviceId;
-    this.video.srcObject = this.stream;
-    await this.video.play();
+    this.video.srcObject = stream;
+    try {
+      await within(this.options.firstFrameTimeoutMs, this.firstPicture());
+    } catch (error) {
+      // No picture: release the camera (unless another start has replaced this stream).
+      if (this.stream === stream) this.stop();
+      throw error;
+    }
+  }
+
+  /**
+   * Play the preview until its first picture is known.
+   * @returns {Promise<void>} rejects with a CameraError when the browser cannot play it
+   */
+  async firstPicture() {
+    try {
+      await this.video.play();
+    } catch {
+      throw new CameraError("The camera picture cannot be shown. Try again, or choose a photo file instead.");
+    }
     if (!this.video.videoWidth) {
       await new Promise((resolve) => this.video.addEventListener("loadedmetadata", resolve, { once: true }));
     }

@@ -43,6 +43,7 @@ export class CaptureView {
     this.camera = new Camera(this.video, {
       idealWidth: config.cameraIdealWidth,
       idealHeight: config.cameraIdealHeight,
+      firstFrameTimeoutMs: config.cameraFirstFrameTimeoutMs,
     });
     /** @type {"idle"|"live"|"captured"|"uploading"} */
     this.state = "idle";
@@ -139,10 +140,12 @@ export class CaptureView {
     try {
       await this.camera.start(deviceId);
     } catch (error) {
+      // The camera is released by now: offer it again, and the file picker.
       this.state = this.state === "live" ? "idle" : this.state;
       this.setStatus("");
-      this.showCameraMessage(error instanceof CameraError ? error.message : "The camera cannot be started.");
       this.render();
+      if (!this.shown) return;
+      this.showCameraMessage(error instanceof CameraError ? error.message : "The camera cannot be started.");
       this.fileInput.focus();
       return;
     }

@@ -9,6 +9,8 @@ export const config = Object.freeze({
   /** Camera resolution asked for (the browser may give less). */
   cameraIdealWidth: 1280,
   cameraIdealHeight: 720,
+  /** How long to wait for the camera's first picture before giving up (some take a few seconds). */
+  cameraFirstFrameTimeoutMs: 6000,
   /** Polling for the analysis result: first delay, growth factor, longest delay, give up after. */
   pollInitialDelayMs: 500,
   pollBackoffFactor: 1.5,
