@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from .flows import (
+    RESULT_TIMEOUT_MS,
     TIMES,
+    UUID,
     PageLog,
     label_names,
     open_capture,
@@ -99,3 +101,38 @@ def test_a_malformed_image_link_is_page_not_found(page: Page, app_url: str) -> N
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     page.get_by_role("link", name="open the gallery").click()
     expect(page.get_by_role("heading", name="Gallery", level=1)).to_be_visible()
+
+
+def test_an_upload_done_after_leaving_the_view_leaves_the_user_where_they_are(
+    page: Page, app_url: str
+) -> None:
+    held: list[Route] = []
+
+    def hold_posts(route: Route) -> None:
+        if route.request.method == "POST":
+            held.append(route)
+        else:
+            route.continue_()
+
+    # The bucket is another origin than the page: hold the upload until the user has moved on.
+    page.route(lambda url: not url.startswith(app_url), hold_posts)
+    open_capture(page, app_url)
+    start_camera(page)
+    page.get_by_role("button", name="Take photo").click()
+    with page.expect_request(lambda r: r.method == "POST" and not r.url.startswith(app_url)):
+        page.get_by_role("button", name="Upload and analyze").click()
+    page.get_by_role("link", name="Gallery", exact=True).click()
+    gallery_title = page.get_by_role("heading", name="Gallery", level=1)
+    expect(gallery_title).to_be_focused()
+    assert len(held) == 1, "the upload was not held"
+    held[0].continue_()
+
+    notice = page.locator("#notice")
+    expect(notice).to_contain_text("Your photo is uploaded and being analyzed.")
+    expect(page).to_have_url(f"{app_url}/#/gallery")
+    expect(gallery_title).to_be_focused()
+    screenshot(page, "18-upload-done-elsewhere")
+    notice.get_by_role("link", name="See its result").click()
+    expect(page).to_have_url(re.compile(rf"#/images/{UUID}$"))
+    expect(page.locator(".result")).to_be_visible(timeout=RESULT_TIMEOUT_MS)
+    expect(notice).to_be_hidden()

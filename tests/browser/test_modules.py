@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from .flows import PageLog, open_capture
 
@@ -111,6 +111,22 @@ def test_api_errors_carry_the_servers_message(page: Page, app_url: str, page_log
     assert error["status"] == 400
     assert error["message"], "the API's readable message is shown"
     assert not error["message"].startswith("The server answered")
+
+
+def test_a_dismissed_notice_leaves_focus_on_the_page(page: Page, app_url: str) -> None:
+    open_capture(page, app_url)
+    page.evaluate(
+        """async () => {
+          const { Notice } = await import("/js/notice.js");
+          new Notice().show("Done.", { text: "See it", href: "#/gallery" });
+        }"""
+    )
+    notice = page.locator("#notice")
+    expect(notice.get_by_role("link", name="See it")).to_have_attribute("href", "#/gallery")
+    notice.get_by_role("button", name="Dismiss").click()
+    expect(notice).to_be_hidden()
+    expect(notice).to_be_empty()
+    expect(page.locator("#main")).to_be_focused()
 
 
 # A document whose strings try to be markup: they must end up as text, never as elements.

@@ -11,6 +11,7 @@
  *   uploader.js     pre-signed POST with XHR progress and cancel
  *   poller.js       wait for the analysis with backoff, then give up
  *   pending.js      uploads of this tab whose result may still be coming
+ *   notice.js       a non-modal notice above the views (an upload done while elsewhere)
  *   drops.js        files dragged onto the page (never opened by the browser instead of it)
  *   capture.js      the capture view (camera, file, drop, upload)
  *   image-page.js   the result view's controller; result-view.js renders a document
@@ -21,6 +22,7 @@ import { CaptureView } from "./capture.js";
 import { byId } from "./dom.js";
 import { GalleryView } from "./gallery.js";
 import { ImagePage } from "./image-page.js";
+import { Notice } from "./notice.js";
 import { markPending } from "./pending.js";
 import { imageHash, startRouter } from "./router.js";
 
@@ -31,9 +33,15 @@ const sections = {
   missing: byId("missing-view"),
 };
 
+/** @type {string|null} the name of the view shown */
+let current = null;
+
+const notice = new Notice();
 const capture = new CaptureView((id) => {
   markPending(id);
-  window.location.hash = imageHash(id);
+  // Only a user still watching the upload is taken to its result; one who has moved on is told.
+  if (current === "capture") window.location.hash = imageHash(id);
+  else notice.show("Your photo is uploaded and being analyzed.", { text: "See its result", href: imageHash(id) });
 });
 const imagePage = new ImagePage();
 const gallery = new GalleryView();
@@ -44,9 +52,6 @@ const titles = {
   gallery: "Gallery",
   missing: "Page not found",
 };
-
-/** @type {string|null} */
-let current = null;
 
 /**
  * @param {import("./router.js").Route} route
@@ -63,6 +68,7 @@ function show(route) {
   }
 
   document.title = `${titles[route.name]} — tricloud`;
+  notice.viewShown(window.location.hash);
   if (route.name === "capture") capture.enter();
   else if (route.name === "image") imagePage.enter(route.id);
   else if (route.name === "gallery") gallery.enter(route.label);
