@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from local.lambda_env import lambda_environment
 from local.provision import AwsResources, provision_offline
 from local.servers import CosmosServer, VisionServer, start_cosmos, start_moto, start_vision
+from tests.handler_env import set_handler_env
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 #: The page origin the upload bucket's CORS rule allows in tests.
@@ -94,13 +94,12 @@ def lambda_env(
     offline_resources: AwsResources,
 ) -> dict[str, str]:
     """Set the handler environment for this test and return it."""
-    env = lambda_environment(
-        aws_endpoint=moto_server,
+    env = set_handler_env(
+        monkeypatch,
+        moto_server=moto_server,
         resources=offline_resources,
-        vision_endpoint=vision_server.endpoint,
-        cosmos_ca_bundle=cosmos_server.ca_bundle,
+        vision_server=vision_server,
+        cosmos_server=cosmos_server,
     )
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
     vision_server.control.reset()
     return env

@@ -22,11 +22,11 @@ from lambdas.adapters.secrets import SecretsReader
 from lambdas.adapters.vision import credentials_from_info
 from lambdas.credentials import parse_gcp_credentials
 from lambdas.handlers import analyze
-from local.lambda_env import lambda_environment
 from local.lambda_runtime import LambdaContext
 from local.provision import AwsResources, moto_client, provision_aws
 from local.servers import REGION, CosmosServer, VisionServer
 from local.worker import sqs_event
+from tests.handler_env import set_handler_env
 
 pytestmark = pytest.mark.integration
 
@@ -89,14 +89,13 @@ def test_analyze_writes_into_the_container_the_commands_set_up(
     init = tricloud("cosmos", "init", "--secret-id", resources.cosmos_secret_arn)
     assert (set_cosmos.code, init.code) == (0, 0), set_cosmos.err + init.err
 
-    env = lambda_environment(
-        aws_endpoint=moto_server,
+    set_handler_env(
+        monkeypatch,
+        moto_server=moto_server,
         resources=resources,
-        vision_endpoint=vision_server.endpoint,
-        cosmos_ca_bundle=cosmos_server.ca_bundle,
+        vision_server=vision_server,
+        cosmos_server=cosmos_server,
     )
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
     image_id = str(uuid.uuid4())
     key = f"uploads/{image_id}.jpg"
     moto_client("s3", moto_server).put_object(

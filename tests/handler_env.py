@@ -1,0 +1,29 @@
+"""Give the Lambda handlers, run in the test process, the offline stack's environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from local.lambda_env import lambda_environment
+from local.provision import AwsResources
+from local.servers import CosmosServer, VisionServer
+
+
+def set_handler_env(
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    moto_server: str,
+    resources: AwsResources,
+    vision_server: VisionServer,
+    cosmos_server: CosmosServer,
+) -> dict[str, str]:
+    """Set the environment the handlers read for these servers and resources; return it."""
+    env = lambda_environment(
+        aws_endpoint=moto_server,
+        resources=resources,
+        vision_endpoint=vision_server.endpoint,
+        cosmos_ca_bundle=cosmos_server.ca_bundle,
+    )
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
