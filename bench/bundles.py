@@ -18,7 +18,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK_OUT = REPO_ROOT / "cdk.out"
@@ -130,16 +129,16 @@ def host_bundle(function: str, work_dir: Path = WORK_DIR) -> Path:
     from stacks import bundling  # noqa: PLC0415 (starts aws_cdk's jsii: only when needed)
 
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    wheels = bundling.WheelTarget(version, host_platforms())
     requirements = bundling.LAMBDAS_DIR / "requirements" / f"{function}.txt"
-    with mock.patch.multiple(bundling, PYTHON_VERSION=version, PLATFORMS=host_platforms()):
-        digest = bundling.asset_hash(requirements)
-        target = work_dir / "bundles" / f"{function}-py{version}-{digest[:16]}"
-        if not (target / ".complete").exists():
-            shutil.rmtree(target, ignore_errors=True)
-            target.mkdir(parents=True)
-            bundling.bundle(requirements, target)
-            (target / ".complete").touch()
-            prune_older(target)
+    digest = bundling.asset_hash(requirements, wheels=wheels)
+    target = work_dir / "bundles" / f"{function}-py{version}-{digest[:16]}"
+    if not (target / ".complete").exists():
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        bundling.bundle(requirements, target, wheels=wheels)
+        (target / ".complete").touch()
+        prune_older(target)
     return target
 
 

@@ -11,6 +11,7 @@ import hashlib
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,20 @@ from aws_cdk import aws_lambda as lambda_
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDAS_DIR = REPO_ROOT / "lambdas"
 RUNTIME = lambda_.Runtime.PYTHON_3_14
-PYTHON_VERSION = "3.14"
+
+
+@dataclass(frozen=True)
+class WheelTarget:
+    """The interpreter and platforms pip picks wheels for."""
+
+    python_version: str
+    platforms: tuple[str, ...]
+
+
 # Both tags: manylinux2014 covers most wheels; some projects (pillow) publish aarch64 wheels
 # only as manylinux_2_28, which the Lambda runtime (Amazon Linux 2023, glibc 2.34) supports.
 # Never manylinux_2_28 alone: pip then silently resolves to ancient google-cloud-vision.
-PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
+LAMBDA_TARGET = WheelTarget("3.14", ("manylinux2014_aarch64", "manylinux_2_28_aarch64"))
 # Provided by the Lambda runtime; installed only as transitive dependencies (aws-xray-sdk).
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
 # Bump when the bundling steps change, so old assets are not reused.
@@ -49,10 +59,15 @@ def _source_files(lambdas_dir: Path) -> list[Path]:
     )
 
 
-def asset_hash(requirements: Path, lambdas_dir: Path = LAMBDAS_DIR) -> str:
+def asset_hash(
+    requirements: Path,
+    lambdas_dir: Path = LAMBDAS_DIR,
+    wheels: WheelTarget = LAMBDA_TARGET,
+) -> str:
     """Hash of every input of a bundle: bundler settings, requirements and source files."""
     digest = hashlib.sha256()
-    for setting in (BUNDLER_VERSION, PYTHON_VERSION, *PLATFORMS, *RUNTIME_PROVIDED):
+    settings = (BUNDLER_VERSION, wheels.python_version, *wheels.platforms, *RUNTIME_PROVIDED)
+    for setting in settings:
         digest.update(setting.encode() + b"\0")
     digest.update(requirements.read_bytes() + b"\0")
     for path in _source_files(lambdas_dir):
@@ -61,9 +76,9 @@ def asset_hash(requirements: Path, lambdas_dir: Path = LAMBDAS_DIR) -> str:
     return digest.hexdigest()
 
 
-def pip_install(requirements: Path, target: Path) -> None:
-    """Install the pinned wheels for Lambda's Python on arm64 into `target`, or raise."""
-    platform_args = [arg for platform in PLATFORMS for arg in ("--platform", platform)]
+def pip_install(requirements: Path, target: Path, wheels: WheelTarget = LAMBDA_TARGET) -> None:
+    """Install the pinned wheels for `wheels` (Lambda's Python on arm64) into `target`, or raise."""
+    platform_args = [arg for platform in wheels.platforms for arg in ("--platform", platform)]
     command = [
         sys.executable,
         "-m",
@@ -76,7 +91,7 @@ def pip_install(requirements: Path, target: Path) -> None:
         *platform_args,
         "--only-binary=:all:",
         "--python-version",
-        PYTHON_VERSION,
+        wheels.python_version,
         "--implementation",
         "cp",
         "--no-compile",
@@ -89,8 +104,8 @@ def pip_install(requirements: Path, target: Path) -> None:
     if result.returncode != 0:
         errors = [line for line in result.stderr.splitlines() if "is ignored" not in line]
         raise BundlingError(
-            f"pip could not install {requirements.name} for Python {PYTHON_VERSION} on "
-            f"{'/'.join(PLATFORMS)} (exit {result.returncode}):\n" + "\n".join(errors[-20:])
+            f"pip could not install {requirements.name} for Python {wheels.python_version} on "
+            f"{'/'.join(wheels.platforms)} (exit {result.returncode}):\n" + "\n".join(errors[-20:])
         )
 
 
@@ -121,9 +136,14 @@ def copy_sources(lambdas_dir: Path, target: Path) -> None:
         shutil.copy2(path, destination)
 
 
-def bundle(requirements: Path, target: Path, lambdas_dir: Path = LAMBDAS_DIR) -> None:
+def bundle(
+    requirements: Path,
+    target: Path,
+    lambdas_dir: Path = LAMBDAS_DIR,
+    wheels: WheelTarget = LAMBDA_TARGET,
+) -> None:
     """Build one function's bundle in `target`: wheels, stripped, plus the sources."""
-    pip_install(requirements, target)
+    pip_install(requirements, target, wheels)
     strip(target)
     copy_sources(lambdas_dir, target)
 

@@ -49,14 +49,12 @@ def test_asset_hash_ignores_caches_and_other_functions_requirements(tmp_path: Pa
     assert asset_hash(requirements, lambdas) == before
 
 
-def test_asset_hash_includes_the_target_platform(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_asset_hash_includes_the_target_platform(tmp_path: Path) -> None:
     lambdas = _lambdas(tmp_path)
     requirements = lambdas / "requirements" / "presign.txt"
     before = asset_hash(requirements, lambdas)
-    monkeypatch.setattr(bundling, "PYTHON_VERSION", "3.13")
-    assert asset_hash(requirements, lambdas) != before
+    older_python = bundling.WheelTarget("3.13", bundling.LAMBDA_TARGET.platforms)
+    assert asset_hash(requirements, lambdas, older_python) != before
 
 
 def test_copy_sources_leaves_out_requirements_and_caches(tmp_path: Path) -> None:
