@@ -22,7 +22,7 @@ from time import perf_counter, thread_time
 from typing import Any
 from unittest import mock
 
-from azure.core.exceptions import AzureError
+from azure.cosmos.exceptions import CosmosResourceNotFoundError
 
 from bench.offline import OfflineStack
 from bench.report import Row, Section
@@ -182,10 +182,10 @@ def measure(
 
 
 def _status(container: Any, image_id: str) -> str | None:
-    """The stored document's status, or None when there is none (or it cannot be read)."""
+    """The stored document's status, or None when there is none yet."""
     try:
         document = container.read_item(image_id, partition_key=image_id)
-    except AzureError:  # cosmosdb-server answers a missing id with 500, not 404
+    except CosmosResourceNotFoundError:  # patches/ makes cosmosdb-server answer 404 like Cosmos
         return None
     return str(document.get("status"))
 
