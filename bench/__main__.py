@@ -21,7 +21,7 @@ from bench.offline import offline_stack
 from bench.photos import PHOTOS, frame, page_jpeg, page_tunables
 from bench.report import Row, Section, machine, render_table, write_json
 from bench.stats import median
-from local.cli_support import first_line
+from tooling.cli_support import first_line
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 

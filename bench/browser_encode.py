@@ -17,7 +17,7 @@ from typing import Any
 from playwright.sync_api import sync_playwright
 
 from bench.bundles import REPO_ROOT
-from local.service import serving_in_thread
+from offline.service import serving_in_thread
 
 __all__ = ["CHROMIUM", "encode_in_chromium"]
 

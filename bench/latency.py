@@ -23,9 +23,9 @@ from bench.offline import OfflineStack
 from bench.photos import PageTunables
 from bench.report import Row, Section
 from bench.stats import median, p95, time_calls
-from local.servers.functions import start_devserver, start_worker
-from local.servers.process import free_port
-from local.worker import Worker
+from offline.servers.functions import start_devserver, start_worker
+from offline.servers.process import free_port
+from offline.worker import Worker
 
 __all__ = ["UploadTiming", "measure", "page_poll", "poll_offsets_ms", "rows", "section"]
 

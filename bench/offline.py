@@ -1,6 +1,6 @@
 """The offline stack for the measurements: moto, cosmosdb-server and the local Vision server.
 
-Started with ``local.servers`` and provisioned with ``local.provision`` exactly as
+Started with ``offline.servers`` and provisioned with ``offline.provision`` exactly as
 ``tricloud demo`` does; everything started is stopped when the ``with`` block ends.
 """
 
@@ -13,14 +13,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from local.lambda_env import lambda_environment
-from local.provision import (
+from offline.lambda_env import lambda_environment
+from offline.provision import (
     COSMOS_CONTAINER,
     COSMOS_DATABASE,
     AwsResources,
     provision_offline,
 )
-from local.servers import (
+from offline.servers import (
     CosmosServer,
     MotoServer,
     ServerGroup,

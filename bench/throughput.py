@@ -1,7 +1,7 @@
 """Analyze throughput on the offline stack: S3 put → SQS → analyze handler → Cosmos document.
 
 The analyze handler runs in this process behind the offline stack's own SQS event source
-(``local.worker.Worker``), so its calls can be timed: Vision (``VisionAnnotator.annotate``),
+(``offline.worker.Worker``), so its calls can be timed: Vision (``VisionAnnotator.annotate``),
 Cosmos DB (``ImageStore.upsert``) and S3 reads (``Storage.read``). Reads and writes run on
 a few threads, so each service's share is the union of its calls' intervals; "our code" is
 the handler's time outside every such call (event parsing, validation with Pillow, document
@@ -27,9 +27,9 @@ from azure.cosmos.exceptions import CosmosResourceNotFoundError
 from bench.offline import OfflineStack
 from bench.report import Row, Section
 from bench.stats import median, union_seconds
-from local.lambda_runtime import FunctionHost, load_handler
-from local.provision import moto_client
-from local.worker import Worker
+from offline.lambda_runtime import FunctionHost, load_handler
+from offline.provision import moto_client
+from offline.worker import Worker
 
 __all__ = ["RoundResult", "Spans", "measure", "rows", "section"]
 

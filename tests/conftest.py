@@ -4,14 +4,14 @@ Fixtures (servers start on first use, once per session, on free 127.0.0.1 ports;
 ``test-output/server-logs/``):
 
 - ``moto_server`` → the moto endpoint URL (S3, SQS, Secrets Manager).
-- ``cosmos_server`` → :class:`local.servers.CosmosServer`: ``endpoint``, ``key``,
+- ``cosmos_server`` → :class:`offline.servers.CosmosServer`: ``endpoint``, ``key``,
   ``ca_bundle`` (the CA that signed its certificate), ``client()`` (a verifying client).
   Note: ``CosmosClient(..., connection_verify=path)`` does NOT verify against ``path`` for
-  127.0.0.1; see :func:`local.servers.cosmos.verified_cosmos_client`.
-- ``vision_server`` → :class:`local.servers.VisionServer` with the offline classifier as
+  127.0.0.1; see :func:`offline.servers.cosmos.verified_cosmos_client`.
+- ``vision_server`` → :class:`offline.servers.VisionServer` with the offline classifier as
   labeller: ``endpoint`` and ``control``
   (``fail_next``, ``fail_image``, ``requests``, ``reset``).
-- ``offline_resources`` → :class:`local.provision.AwsResources` created once on moto, with
+- ``offline_resources`` → :class:`offline.provision.AwsResources` created once on moto, with
   the Cosmos database/container created on cosmosdb-server.
 - ``lambda_env`` → sets the handler environment (``monkeypatch``) and returns it; it also
   resets the Vision server's faults and request log.
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from local.provision import AwsResources, provision_offline
-from local.servers import CosmosServer, VisionServer, start_cosmos, start_moto, start_vision
+from offline.provision import AwsResources, provision_offline
+from offline.servers import CosmosServer, VisionServer, start_cosmos, start_moto, start_vision
 from tests.handler_env import set_handler_env
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -83,7 +83,7 @@ def vision_server_pids(marker: str) -> list[int]:
     return [
         pid
         for pid in marked_pids(marker)
-        if b"local.vision" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        if b"offline.vision" in Path(f"/proc/{pid}/cmdline").read_bytes()
     ]
 
 

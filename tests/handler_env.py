@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from local.lambda_env import lambda_environment
-from local.provision import AwsResources
-from local.servers import CosmosServer, VisionServer
+from offline.lambda_env import lambda_environment
+from offline.provision import AwsResources
+from offline.servers import CosmosServer, VisionServer
 
 
 def set_handler_env(

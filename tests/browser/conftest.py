@@ -28,7 +28,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
 
-from local.servers import ManagedProcess, free_port
+from offline.servers import ManagedProcess, free_port
 from stacks.csp import content_security_policy
 
 from .flows import SCREENSHOTS, PageLog, sample_photo

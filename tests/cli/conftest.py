@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from local.cli import main
-from local.provision import local_gcp_credentials_json, moto_client
-from local.servers import REGION, CosmosServer
-from local.service import serving_in_thread
+from offline.provision import local_gcp_credentials_json, moto_client
+from offline.servers import REGION, CosmosServer
+from offline.service import serving_in_thread
+from tooling.cli import main
 
 #: What a secret holds before `tricloud secrets set-*` runs (CDK generates a random string).
 PLACEHOLDER = "placeholder-generated-by-the-stack"

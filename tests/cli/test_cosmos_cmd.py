@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from azure.cosmos import PartitionKey
 
-from local.cosmos_setup import INDEXING_POLICY, policy_matches
-from local.provision import cosmos_secret_json
-from local.servers import CosmosServer, free_port
-from local.servers.tls import make_tls_files
+from offline.provision import cosmos_secret_json
+from offline.servers import CosmosServer, free_port
+from offline.servers.tls import make_tls_files
+from tooling.cosmos_setup import INDEXING_POLICY, policy_matches
 
 pytestmark = pytest.mark.integration
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from azure.cosmos import PartitionKey
 
-from local.cosmos_setup import ensure_container
-from local.provision import cosmos_secret_json, local_gcp_credentials_json
-from local.servers import CosmosServer, VisionServer, free_port, start_cosmos, start_vision
+from offline.provision import cosmos_secret_json, local_gcp_credentials_json
+from offline.servers import CosmosServer, VisionServer, free_port, start_cosmos, start_vision
+from tooling.cosmos_setup import ensure_container
 
 from .conftest import CHECKS
 

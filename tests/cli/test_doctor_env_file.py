@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from local.cli import main
-from local.demo_env import KEYS, environment, read_env_file, write_env_file
-from local.servers import free_port
+from offline.servers import free_port
+from tooling.cli import main
+from tooling.env_file import KEYS, environment, read_env_file, write_env_file
 
 SETTINGS = {
     "TRICLOUD_SITE_URL": "http://127.0.0.1:8000",

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from local.lambda_env import lambda_environment
-from local.provision import AwsResources
-from local.servers import CosmosServer, VisionServer, free_port
-from local.servers.functions import start_devserver
+from offline.lambda_env import lambda_environment
+from offline.provision import AwsResources
+from offline.servers import CosmosServer, VisionServer, free_port
+from offline.servers.functions import start_devserver
 
 from .conftest import CHECKS
 

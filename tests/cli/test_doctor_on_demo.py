@@ -21,9 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from local.demo_env import KEYS, read_env_file
-from local.provision import moto_client
-from local.servers import free_port
+from offline.provision import moto_client
+from offline.servers import free_port
 from tests.demo_process import (
     START_TIMEOUT_SECONDS,
     TRICLOUD,
@@ -33,6 +32,7 @@ from tests.demo_process import (
     read_line,
     vision_server_pids,
 )
+from tooling.env_file import KEYS, read_env_file
 
 from .conftest import CHECKS, Result
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from local.cli import build_parser
+from tooling.cli import build_parser
 
 MY_COMMANDS = ("secrets set-gcp", "secrets set-cosmos", "cosmos init", "doctor")
 

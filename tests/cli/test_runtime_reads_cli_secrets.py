@@ -22,10 +22,10 @@ from lambdas.adapters.secrets import SecretsReader
 from lambdas.adapters.vision import credentials_from_info
 from lambdas.credentials import parse_gcp_credentials
 from lambdas.handlers import analyze
-from local.lambda_runtime import LambdaContext
-from local.provision import AwsResources, moto_client, provision_aws
-from local.servers import REGION, CosmosServer, VisionServer
-from local.worker import sqs_event
+from offline.lambda_runtime import LambdaContext
+from offline.provision import AwsResources, moto_client, provision_aws
+from offline.servers import REGION, CosmosServer, VisionServer
+from offline.worker import sqs_event
 from tests.handler_env import set_handler_env
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from lambdas.credentials import CosmosSettings, parse_gcp_credentials
-from local.servers import CosmosServer
+from offline.servers import CosmosServer
 
 pytestmark = pytest.mark.integration
 

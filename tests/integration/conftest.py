@@ -15,8 +15,8 @@ from azure.cosmos import ContainerProxy
 from unit.events import FakeLambdaContext, api_event, sqs_event
 
 from lambdas.handlers import analyze, detail, list_images, presign
-from local.provision import COSMOS_CONTAINER, COSMOS_DATABASE, AwsResources, moto_client
-from local.servers import CosmosServer
+from offline.provision import COSMOS_CONTAINER, COSMOS_DATABASE, AwsResources, moto_client
+from offline.servers import CosmosServer
 
 HANDLER_CACHES: tuple[Callable[..., Any], ...] = (
     presign._storage,

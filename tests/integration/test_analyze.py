@@ -16,8 +16,8 @@ from unit import images
 
 from lambdas.observability import logger
 from lambdas.services import analysis
-from local.provision import cosmos_secret_json
-from local.servers import CosmosServer, VisionServer, free_port
+from offline.provision import cosmos_secret_json
+from offline.servers import CosmosServer, VisionServer, free_port
 
 from .conftest import Stack, count_documents
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from lambdas.services.documents import ImageFacts, done_document
-from local.servers import CosmosServer
+from offline.servers import CosmosServer
 
 from .conftest import Stack, count_documents, images_container
 

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from local.vision.classifier import (
+from offline.vision.classifier import (
     LABELS_PATH,
     ImageClassifier,
     get_classifier,
@@ -20,7 +20,7 @@ from local.vision.classifier import (
     make_labeller,
     preprocess,
 )
-from local.vision.label_groups import LABEL_GROUPS
+from offline.vision.label_groups import LABEL_GROUPS
 
 EXIF_ORIENTATION = 0x0112
 ROTATE_90_CW_TO_DISPLAY = 6

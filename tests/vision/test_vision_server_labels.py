@@ -20,7 +20,7 @@ from google.cloud import vision
 from PIL import Image
 from skimage import data
 
-from local.servers import VisionServer
+from offline.servers import VisionServer
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,1 @@
+"""One module per ``tricloud`` sub-command, each exposing ``register(subparsers)``."""
