@@ -47,7 +47,7 @@ class Api(Construct):
             endpoint_types=[apigw.EndpointType.REGIONAL],
             # Access and execution logs need the account's API Gateway CloudWatch role.
             cloud_watch_role=True,
-            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
             deploy_options=apigw.StageOptions(
                 stage_name=STAGE_NAME,
                 throttling_rate_limit=config.api_throttle_rate_limit,

@@ -10,7 +10,7 @@ from pathlib import Path
 import aws_cdk as cdk
 
 from stacks.certificate import CertificateStack
-from stacks.config import ConfigError, TricloudConfig
+from stacks.config import ConfigError, TricloudConfig, check_region
 from stacks.nag import acknowledge_findings
 from stacks.tricloud_stack import WEB_DIR, TricloudStack
 
@@ -34,6 +34,7 @@ def build(
     """Add tricloud's stacks to `app`; `environ` supplies CDK_DEFAULT_ACCOUNT/REGION."""
     account = config.account or environ.get("CDK_DEFAULT_ACCOUNT")
     region = config.region or environ.get("CDK_DEFAULT_REGION")
+    check_region(region)
     env = cdk.Environment(account=account, region=region)
     certificate_stack = None
     if config.domain and region is None:

@@ -1,7 +1,10 @@
 """Lambda packaging without Docker: pip installs aarch64 wheels next to a copy of `lambdas/`.
 
-Each function gets its own asset: the wheels its `lambdas/requirements/<function>.txt` pins
-(for the Lambda runtime's Python on Linux arm64) plus the `lambdas` package. The asset hash is
+Each function gets its own asset: the wheels its lock `lambdas/requirements/<function>.txt`
+pins, every one with its hashes (made by `make locks` from `<function>.in`), installed for the
+Lambda runtime's Python on Linux arm64, plus the `lambdas` package. When an interpreter of
+exactly the runtime's Python version is on PATH (`python3.14`), the bundle also gets
+unchecked-hash `.pyc` files, which Lambda uses from its read-only `/var/task`. The asset hash is
 computed from exactly those inputs, so `cdk synth` bundles a function only when they change.
 """
 
@@ -21,7 +24,6 @@ from aws_cdk import aws_lambda as lambda_
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDAS_DIR = REPO_ROOT / "lambdas"
-RUNTIME = lambda_.Runtime.PYTHON_3_14
 
 
 @dataclass(frozen=True)
@@ -35,16 +37,79 @@ class WheelTarget:
 # Both tags: manylinux2014 covers most wheels; some projects (pillow) publish aarch64 wheels
 # only as manylinux_2_28, which the Lambda runtime (Amazon Linux 2023, glibc 2.34) supports.
 # Never manylinux_2_28 alone: pip then silently resolves to ancient google-cloud-vision.
-LAMBDA_TARGET = WheelTarget("3.14", ("manylinux2014_aarch64", "manylinux_2_28_aarch64"))
+LAMBDA_PLATFORMS = ("manylinux2014_aarch64", "manylinux_2_28_aarch64")
+LAMBDA_TARGET = WheelTarget("3.14", LAMBDA_PLATFORMS)
 # Provided by the Lambda runtime; installed only as transitive dependencies (aws-xray-sdk).
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
 # Bump when the bundling steps change, so old assets are not reused.
-BUNDLER_VERSION = "1"
+BUNDLER_VERSION = "2"
+# Where Lambda unpacks the bundle: compiled files name their sources there in tracebacks.
+TASK_ROOT = "/var/task"
 _DIST_INFO_CRUFT = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
 
 
 class BundlingError(RuntimeError):
     """pip could not build a function's bundle."""
+
+
+def wheel_target(python_version: str) -> WheelTarget:
+    """Lambda's wheels (Linux arm64) for one Python version such as "3.14"."""
+    return WheelTarget(python_version, LAMBDA_PLATFORMS)
+
+
+def lambda_runtime(python_version: str) -> lambda_.Runtime:
+    """The Lambda runtime of one Python version such as "3.14"."""
+    return lambda_.Runtime(f"python{python_version}", lambda_.RuntimeFamily.PYTHON)
+
+
+def bytecode_compiler(python_version: str) -> str | None:
+    """The interpreter on PATH whose version is exactly `python_version`, if there is one.
+
+    Bytecode is only valid for the Python version that wrote it, so only such an interpreter
+    may compile a bundle; any other gives None (the bundle then ships sources only).
+    """
+    for name in (f"python{python_version}", "python3"):
+        path = shutil.which(name)
+        if path is None:
+            continue
+        result = subprocess.run(  # noqa: S603
+            [path, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode == 0 and result.stdout.strip() == python_version:
+            return path
+    return None
+
+
+def compile_bytecode(target: Path, interpreter: str) -> None:
+    """Write unchecked-hash `.pyc` files for every module in `target` with `interpreter`.
+
+    Unchecked-hash bytecode is used without comparing timestamps (which zipping changes) and
+    holds no build path: file names are rewritten to /var/task, so bundles are reproducible.
+    """
+    command = [
+        interpreter,
+        "-m",
+        "compileall",
+        "-q",
+        "-j",
+        "0",
+        "--invalidation-mode",
+        "unchecked-hash",
+        "-s",
+        str(target),
+        "-p",
+        TASK_ROOT,
+        str(target),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).strip().splitlines()
+        raise BundlingError(
+            f"{interpreter} could not compile the bundle in {target}:\n" + "\n".join(output[-20:])
+        )
 
 
 def _source_files(lambdas_dir: Path) -> list[Path]:
@@ -66,7 +131,15 @@ def asset_hash(
 ) -> str:
     """Hash of every input of a bundle: bundler settings, requirements and source files."""
     digest = hashlib.sha256()
-    settings = (BUNDLER_VERSION, wheels.python_version, *wheels.platforms, *RUNTIME_PROVIDED)
+    compiler = bytecode_compiler(wheels.python_version)
+    settings = (
+        BUNDLER_VERSION,
+        wheels.python_version,
+        *wheels.platforms,
+        *RUNTIME_PROVIDED,
+        # A bundle with bytecode differs from one without.
+        "bytecode" if compiler else "sources",
+    )
     for setting in settings:
         digest.update(setting.encode() + b"\0")
     digest.update(requirements.read_bytes() + b"\0")
@@ -95,6 +168,9 @@ def pip_install(requirements: Path, target: Path, wheels: WheelTarget = LAMBDA_T
         "--implementation",
         "cp",
         "--no-compile",
+        # The lock lists every distribution with its hashes: install exactly those.
+        "--no-deps",
+        "--require-hashes",
         "--target",
         str(target),
         "--requirement",
@@ -142,41 +218,47 @@ def bundle(
     lambdas_dir: Path = LAMBDAS_DIR,
     wheels: WheelTarget = LAMBDA_TARGET,
 ) -> None:
-    """Build one function's bundle in `target`: wheels, stripped, plus the sources."""
+    """Build one function's bundle in `target`: wheels, stripped, the sources, bytecode."""
     pip_install(requirements, target, wheels)
     strip(target)
     copy_sources(lambdas_dir, target)
+    compiler = bytecode_compiler(wheels.python_version)
+    if compiler:
+        compile_bytecode(target, compiler)
 
 
 @jsii.implements(cdk.ILocalBundling)
 class LocalPipBundling:
     """CDK local bundling hook: bundles on this machine, never falls back to Docker."""
 
-    def __init__(self, requirements: Path, lambdas_dir: Path) -> None:
+    def __init__(self, requirements: Path, lambdas_dir: Path, wheels: WheelTarget) -> None:
         self._requirements = requirements
         self._lambdas_dir = lambdas_dir
+        self._wheels = wheels
 
     def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **options: Any) -> bool:
         """Bundle into `output_dir`; raising (not returning False) keeps Docker out of it.
 
         The keyword-only `image` makes jsii pass the BundlingOptions as keywords (unused).
         """
-        bundle(self._requirements, Path(output_dir), self._lambdas_dir)
+        bundle(self._requirements, Path(output_dir), self._lambdas_dir, self._wheels)
         return True
 
 
-def function_code(function: str, lambdas_dir: Path = LAMBDAS_DIR) -> lambda_.Code:
-    """The asset of one function, bundled locally and hashed from its inputs."""
+def function_code(
+    function: str, lambdas_dir: Path = LAMBDAS_DIR, wheels: WheelTarget = LAMBDA_TARGET
+) -> lambda_.Code:
+    """The asset of one function, bundled locally for `wheels` and hashed from its inputs."""
     requirements = lambdas_dir / "requirements" / f"{function}.txt"
     if not requirements.is_file():
         raise BundlingError(f"no requirements file for function {function!r}: {requirements}")
     return lambda_.Code.from_asset(
         str(lambdas_dir),
-        asset_hash=asset_hash(requirements, lambdas_dir),
+        asset_hash=asset_hash(requirements, lambdas_dir, wheels),
         asset_hash_type=cdk.AssetHashType.CUSTOM,
         bundling=cdk.BundlingOptions(
             # Required by the API, never pulled: local bundling either succeeds or raises.
-            image=RUNTIME.bundling_image,
-            local=LocalPipBundling(requirements, lambdas_dir),
+            image=lambda_runtime(wheels.python_version).bundling_image,
+            local=LocalPipBundling(requirements, lambdas_dir, wheels),
         ),
     )

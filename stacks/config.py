@@ -14,6 +14,7 @@ Keys (defaults in `cdk.json` and on `TricloudConfig`):
   image_expiry_days (0 keeps images): upload limits and lifetimes.
 - dlq_max_receive_count, analyze_batch_size, analyze_batching_window_seconds,
   analyze_max_concurrency: the S3 -> SQS -> analyze pipeline.
+- lambda_python_version: the Lambda Python runtime (and the wheels and bytecode bundled for it).
 - api_throttle_rate_limit, api_throttle_burst_limit: API stage throttling.
 - vision_features, vision_max_results, vision_timeout_seconds: the Vision request.
 """
@@ -38,6 +39,13 @@ VISION_FEATURES = frozenset(
     }
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Lambda's Python runtimes on arm64 that the code supports (3.11 is the oldest it runs on).
+LAMBDA_PYTHON_VERSIONS = ("3.11", "3.12", "3.13", "3.14")
+DEFAULT_LAMBDA_PYTHON = "3.14"
+# Attempts before an upload goes to the dead-letter queue. AWS recommends at least 5 for an SQS
+# event source (throttled receives count too); with a visibility timeout of 6 x 120 s, five
+# receives ride out about an hour of a Vision or Cosmos outage before a message is parked.
+DEFAULT_DLQ_MAX_RECEIVE_COUNT = 5
 # The values CloudWatch Logs accepts for a retention period, in days.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
 
@@ -47,6 +55,14 @@ _ZONE_ID = re.compile(r"Z[A-Z0-9]{1,31}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _ACCOUNT = re.compile(r"\d{12}")
 _REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d")
+# Regions outside the commercial `aws` partition, by prefix, and why tricloud cannot go there.
+_UNSUPPORTED_PARTITIONS = {
+    "cn-": "the China partition (aws-cn) has no *.cloudfront.net HTTPS domain and needs an ICP "
+    "licence and a separate account",
+    "us-gov-": "the GovCloud partition (aws-us-gov) has no CloudFront",
+    "us-iso": "the isolated partitions have no CloudFront",
+    "eu-isoe-": "the isolated partitions have no CloudFront",
+}
 _SECRET_ARN = re.compile(
     r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-\w{6}"
 )
@@ -83,7 +99,7 @@ class TricloudConfig:
     upload_url_ttl_seconds: int = 300
     image_url_ttl_seconds: int = 300
     image_expiry_days: int = 0
-    dlq_max_receive_count: int = 3
+    dlq_max_receive_count: int = DEFAULT_DLQ_MAX_RECEIVE_COUNT
     analyze_batch_size: int = 16
     analyze_batching_window_seconds: int = 1
     analyze_max_concurrency: int = 5
@@ -97,6 +113,7 @@ class TricloudConfig:
     )
     vision_max_results: int = 10
     vision_timeout_seconds: int = 20
+    lambda_python_version: str = DEFAULT_LAMBDA_PYTHON
 
     @classmethod
     def from_context(cls, get: Callable[[str], Any]) -> TricloudConfig:
@@ -119,7 +136,9 @@ class TricloudConfig:
             upload_url_ttl_seconds=reader.integer("upload_url_ttl_seconds", 300, 30, 3600),
             image_url_ttl_seconds=reader.integer("image_url_ttl_seconds", 300, 30, 3600),
             image_expiry_days=reader.integer("image_expiry_days", 0, 0, 3650),
-            dlq_max_receive_count=reader.integer("dlq_max_receive_count", 3, 1, 20),
+            dlq_max_receive_count=reader.integer(
+                "dlq_max_receive_count", DEFAULT_DLQ_MAX_RECEIVE_COUNT, 1, 20
+            ),
             analyze_batch_size=reader.integer("analyze_batch_size", 16, 1, 16),
             analyze_batching_window_seconds=reader.integer(
                 "analyze_batching_window_seconds", 1, 0, 300
@@ -130,7 +149,11 @@ class TricloudConfig:
             vision_features=_vision_features(reader),
             vision_max_results=reader.integer("vision_max_results", 10, 1, 100),
             vision_timeout_seconds=reader.integer("vision_timeout_seconds", 20, 1, 60),
+            lambda_python_version=reader.choice(
+                "lambda_python_version", DEFAULT_LAMBDA_PYTHON, LAMBDA_PYTHON_VERSIONS
+            ),
         )
+        check_region(config.region)
         if config.analyze_batch_size > 10 and config.analyze_batching_window_seconds < 1:
             raise ConfigError(
                 f"analyze_batch_size={config.analyze_batch_size} needs "
@@ -192,6 +215,9 @@ class _Reader:
         for option in allowed:
             if value == option or (isinstance(option, int) and _as_int(value) == option):
                 return option
+            # A version such as 3.11 may arrive as a JSON number.
+            if isinstance(option, str) and isinstance(value, float) and str(value) == option:
+                return option
         shown = ", ".join(str(option) for option in allowed)
         raise ConfigError(f"context {key}={value!r} is invalid: expected one of {shown}")
 
@@ -205,6 +231,16 @@ def _as_int(value: object) -> int | None:
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
     return None
+
+
+def check_region(region: str | None) -> None:
+    """Refuse regions outside the commercial partition, saying why."""
+    for prefix, reason in _UNSUPPORTED_PARTITIONS.items():
+        if region and region.startswith(prefix):
+            raise ConfigError(
+                f"context region={region!r} is not supported: {reason}. "
+                "Deploy tricloud to a region of the aws partition (e.g. eu-west-1)"
+            )
 
 
 def _domain(reader: _Reader) -> DomainConfig | None:

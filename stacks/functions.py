@@ -1,6 +1,7 @@
 """The four Lambda functions, each with its own role granting only what it uses.
 
-arm64 on the newest Python runtime the CDK offers; code bundled locally (stacks.bundling).
+arm64 on the Python runtime `lambda_python_version` names (default: the newest the CDK offers);
+code bundled locally (stacks.bundling).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from stacks.bundling import LAMBDAS_DIR, RUNTIME, function_code
+from stacks.bundling import LAMBDAS_DIR, function_code, lambda_runtime, wheel_target
 from stacks.config import TricloudConfig
 
 UPLOAD_PREFIX = "uploads/"
@@ -92,12 +93,19 @@ class Functions(Construct):
         *,
         config: TricloudConfig,
         upload_bucket_name: str,
+        s3_endpoint: str,
         gcp_secret: secretsmanager.ISecret,
         cosmos_secret: secretsmanager.ISecret,
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
-        uploads_arn = f"arn:{Aws.PARTITION}:s3:::{upload_bucket_name}/{UPLOAD_PREFIX}*"
+        bucket_arn = f"arn:{Aws.PARTITION}:s3:::{upload_bucket_name}"
+        uploads_arn = f"{bucket_arn}/{UPLOAD_PREFIX}*"
+        storage = {
+            "UPLOAD_BUCKET": upload_bucket_name,
+            # boto3 reads it itself: signed URLs name the host the site's CSP allows.
+            "AWS_ENDPOINT_URL_S3": s3_endpoint,
+        }
         common = {
             "POWERTOOLS_SERVICE_NAME": "tricloud",
             "POWERTOOLS_LOG_LEVEL": config.log_level,
@@ -109,7 +117,7 @@ class Functions(Construct):
             PRESIGN,
             {
                 **common,
-                "UPLOAD_BUCKET": upload_bucket_name,
+                **storage,
                 "MAX_UPLOAD_BYTES": str(config.max_upload_bytes),
                 "UPLOAD_URL_TTL_SECONDS": str(config.upload_url_ttl_seconds),
             },
@@ -121,7 +129,7 @@ class Functions(Construct):
             {
                 **common,
                 **cosmos,
-                "UPLOAD_BUCKET": upload_bucket_name,
+                **storage,
                 "MAX_UPLOAD_BYTES": str(config.max_upload_bytes),
                 "MAX_IMAGE_PIXELS": str(config.max_image_pixels),
                 "GCP_SECRET_ID": gcp_secret.secret_arn,
@@ -131,6 +139,15 @@ class Functions(Construct):
             },
         )
         self.analyze.add_to_role_policy(_allow("s3:GetObject", uploads_arn))
+        # Listing under uploads/ only: tells a missing photo (deleted after upload) from a
+        # denied read, so it is skipped instead of retried into the dead-letter queue.
+        self.analyze.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{UPLOAD_PREFIX}*"]}},
+            )
+        )
         gcp_secret.grant_read(self.analyze)
         cosmos_secret.grant_read(self.analyze)
 
@@ -142,7 +159,7 @@ class Functions(Construct):
             {
                 **common,
                 **cosmos,
-                "UPLOAD_BUCKET": upload_bucket_name,
+                **storage,
                 "IMAGE_URL_TTL_SECONDS": str(config.image_url_ttl_seconds),
             },
         )
@@ -174,9 +191,11 @@ class Functions(Construct):
             self,
             construct_id,
             description=f"tricloud: {spec.description}",
-            runtime=RUNTIME,
+            runtime=lambda_runtime(self._config.lambda_python_version),
             architecture=lambda_.Architecture.ARM_64,
-            code=function_code(spec.name, LAMBDAS_DIR),
+            code=function_code(
+                spec.name, LAMBDAS_DIR, wheel_target(self._config.lambda_python_version)
+            ),
             handler=f"lambdas.handlers.{spec.name}.handler",
             memory_size=spec.memory_mb,
             timeout=spec.timeout,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -37,6 +38,7 @@ class Monitoring(Construct):
                 self, "AlarmTopic", display_name="tricloud alarms", enforce_ssl=True
             )
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+            self.topic.add_to_resource_policy(alarms_may_publish(self.topic))
 
         dlq_depth = dead_letters.metric_approximate_number_of_messages_visible(
             period=PERIOD, statistic="Maximum"
@@ -114,6 +116,24 @@ class Monitoring(Construct):
             alarm.add_alarm_action(actions.SnsAction(self.topic))
             alarm.add_ok_action(actions.SnsAction(self.topic))
         return alarm
+
+
+def alarms_may_publish(topic: sns.ITopic) -> iam.PolicyStatement:
+    """Topic policy: CloudWatch may publish, only for this account's alarms in this region.
+
+    Without it the topic policy holds only the TLS-only Deny, and alarm e-mails never come.
+    """
+    alarms = f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
+    return iam.PolicyStatement(
+        sid="CloudWatchAlarmsPublish",
+        principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions=["sns:Publish"],
+        resources=[topic.topic_arn],
+        conditions={
+            "ArnLike": {"aws:SourceArn": alarms},
+            "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+        },
+    )
 
 
 def _graph(title: str, *metrics: cloudwatch.IMetric) -> cloudwatch.GraphWidget:

@@ -7,12 +7,15 @@ CDK itself adds (the web/ bucket deployment and the S3 bucket-notifications hand
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import Acknowledgment, DefaultStackSynthesizer, Stack, Token, Validations
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import IConstruct
 
 from stacks.tricloud_stack import TricloudStack
+from stacks.uploads import stack_id_suffix
 
 XRAY = (
     "AwsSolutions-IAM5[Resource::*]",
@@ -51,9 +54,11 @@ def _acknowledge_design(stack: TricloudStack) -> None:
                 ),
             )
 
+    # cdk-nag renders the bucket name's intrinsic functions as compact JSON.
+    suffix = json.dumps(stack.resolve(stack_id_suffix()), separators=(",", ":"))
     uploads = (
         f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::"
-        f"{stack.stack_name.lower()}-uploads-<AWS::AccountId>-<AWS::Region>/uploads/*]",
+        f"{stack.stack_name.lower()}-uploads-{suffix}/uploads/*]",
         "Object-level permission on the uploads/ prefix only: image keys are generated per "
         "upload, so they cannot be listed in advance; the action is a single one "
         "(s3:PutObject for presign, s3:GetObject for analyze and detail).",

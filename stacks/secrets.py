@@ -41,7 +41,10 @@ class Secrets(Construct):
         if arn:
             return secretsmanager.Secret.from_secret_complete_arn(self, construct_id, arn)
         secret = secretsmanager.Secret(
-            self, construct_id, description=description, removal_policy=RemovalPolicy.RETAIN
+            self,
+            construct_id,
+            description=description,
+            removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         )
         # Without GenerateSecretString and SecretString, CloudFormation creates an empty secret:
         # no value, not even a generated one, is ever part of the template or the deployment.

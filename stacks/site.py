@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Annotations, Duration, RemovalPolicy
+from aws_cdk import Annotations, Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as targets
 from aws_cdk import aws_s3 as s3
@@ -36,6 +37,7 @@ class Site(Construct):
         access_logs: s3.IBucket,
         domain: DomainConfig | None = None,
         certificate: acm.ICertificate | None = None,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
@@ -47,9 +49,18 @@ class Site(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=access_logs,
             server_access_logs_prefix="site-bucket/",
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         )
-        headers = self._headers(upload_origin)
+        # CloudFront names are unique per account across all regions: the same stack name
+        # deployed in two regions must not collide, so the names carry the region.
+        name_prefix = f"{Stack.of(self).stack_name}-{Aws.REGION}"
+        headers = self._headers(upload_origin, f"{name_prefix}-security-headers")
+        access_control = cloudfront.S3OriginAccessControl(
+            self,
+            "OriginAccessControl",
+            origin_access_control_name=f"{name_prefix}-site",
+            description="tricloud: CloudFront reads the site bucket",
+        )
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
@@ -67,7 +78,9 @@ class Site(Construct):
             log_bucket=access_logs,
             log_file_prefix="cloudfront/",
             default_behavior=cloudfront.BehaviorOptions(
-                origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
+                origin=origins.S3BucketOrigin.with_origin_access_control(
+                    self.bucket, origin_access_control=access_control
+                ),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
                 response_headers_policy=headers,
@@ -93,13 +106,14 @@ class Site(Construct):
         if domain:
             self.origins.append(f"https://{domain.domain_name}")
             self._alias_records(domain)
-        self._deploy(web_dir)
+        self._deploy(web_dir, log_retention)
 
-    def _headers(self, upload_origin: str) -> cloudfront.ResponseHeadersPolicy:
+    def _headers(self, upload_origin: str, name: str) -> cloudfront.ResponseHeadersPolicy:
         """Security headers on every response, including a camera-friendly CSP."""
         return cloudfront.ResponseHeadersPolicy(
             self,
             "SecurityHeaders",
+            response_headers_policy_name=name,
             comment="tricloud security headers",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
@@ -141,7 +155,7 @@ class Site(Construct):
             self, "AliasV6", zone=zone, record_name=domain.domain_name, target=target
         )
 
-    def _deploy(self, web_dir: Path) -> None:
+    def _deploy(self, web_dir: Path, log_retention: logs.RetentionDays) -> None:
         """Upload `web/` and invalidate the distribution; warn instead when it is empty."""
         if not web_dir.is_dir() or not any(path.is_file() for path in web_dir.rglob("*")):
             Annotations.of(self).add_warning_v2(
@@ -156,4 +170,11 @@ class Site(Construct):
             distribution=self.distribution,
             distribution_paths=["/*"],
             memory_limit=256,
+            # Its own log group, deleted with the stack (CDK's default one is retained).
+            log_group=logs.LogGroup(
+                self,
+                "DeployLogs",
+                retention=log_retention,
+                removal_policy=RemovalPolicy.DESTROY,
+            ),
         )

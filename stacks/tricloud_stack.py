@@ -14,11 +14,11 @@ from stacks.api import Api
 from stacks.bundling import REPO_ROOT
 from stacks.certificate import site_certificate
 from stacks.config import TricloudConfig
-from stacks.functions import Functions
+from stacks.functions import Functions, log_retention
 from stacks.monitoring import Monitoring
 from stacks.secrets import Secrets
 from stacks.site import Site
-from stacks.uploads import Uploads, upload_bucket_name, upload_origin
+from stacks.uploads import Uploads, s3_endpoint, upload_bucket_name, upload_origin
 
 WEB_DIR = REPO_ROOT / "web"
 ACCESS_LOG_DAYS = 90
@@ -56,6 +56,7 @@ class TricloudStack(Stack):
             "Functions",
             config=config,
             upload_bucket_name=bucket_name,
+            s3_endpoint=s3_endpoint(),
             gcp_secret=self.secrets.gcp,
             cosmos_secret=self.secrets.cosmos,
         )
@@ -64,11 +65,12 @@ class TricloudStack(Stack):
             self,
             "Site",
             api=self.api.api,
-            upload_origin=upload_origin(bucket_name),
+            upload_origin=upload_origin(bucket_name, s3_endpoint()),
             web_dir=web_dir,
             access_logs=access_logs,
             domain=config.domain,
             certificate=certificate,
+            log_retention=log_retention(config.log_retention_days),
         )
         self.uploads = Uploads(
             self,
@@ -102,7 +104,7 @@ class TricloudStack(Stack):
             # CloudFront standard logging writes with the log-delivery ACL.
             object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(ACCESS_LOG_DAYS))],
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         )
 
     def _outputs(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import Aws, Duration, Fn, RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
@@ -17,17 +17,37 @@ from stacks.functions import ANALYZE, UPLOAD_PREFIX
 
 
 def upload_bucket_name(stack_name: str) -> str:
-    """A deterministic bucket name, known before the bucket exists.
+    """The bucket's name, known before the bucket exists, and new for every stack created.
 
     The site's CSP and the functions' IAM policies need the name, while the bucket's CORS rule
-    needs the site's CloudFront domain: a generated name would make that a dependency cycle.
+    needs the site's CloudFront domain: a name CloudFormation generates would make that a
+    dependency cycle. The suffix is the last group of the stack's own id (a UUID), so the name
+    is globally unique, differs per region and account, and a stack created again after
+    `cdk destroy` (whose old bucket is kept) gets a new bucket instead of a name collision.
     """
-    return f"{stack_name.lower()}-uploads-{Aws.ACCOUNT_ID}-{Aws.REGION}"
+    return f"{stack_name.lower()}-uploads-{stack_id_suffix()}"
 
 
-def upload_origin(bucket_name: str) -> str:
-    """The regional virtual-host origin the browser posts to and loads images from."""
-    return f"https://{bucket_name}.s3.{Aws.REGION}.amazonaws.com"
+def stack_id_suffix() -> str:
+    """The last 12 hex digits of the stack's UUID (`arn:...:stack/<name>/<uuid>`)."""
+    stack_uuid = Fn.select(2, Fn.split("/", Aws.STACK_ID))
+    return Fn.select(4, Fn.split("-", stack_uuid))
+
+
+def s3_endpoint() -> str:
+    """The regional S3 endpoint: the one definition behind signed URL hosts and the CSP.
+
+    The functions get it as `AWS_ENDPOINT_URL_S3` (boto3 reads that variable itself), so
+    botocore signs `https://<bucket>.s3.<region>.<suffix>/...` in every region, us-east-1
+    included (left alone, botocore signs us-east-1 URLs for the global `s3.amazonaws.com`).
+    """
+    return f"https://s3.{Aws.REGION}.{Aws.URL_SUFFIX}"
+
+
+def upload_origin(bucket_name: str, endpoint: str | None = None) -> str:
+    """The virtual-host origin of the bucket on `endpoint`, as botocore addresses it there."""
+    scheme, host = (endpoint or s3_endpoint()).split("://", 1)
+    return f"{scheme}://{bucket_name}.{host}"
 
 
 class Uploads(Construct):
@@ -79,7 +99,9 @@ class Uploads(Construct):
                     max_age=3000,
                 )
             ],
-            removal_policy=RemovalPolicy.RETAIN,
+            # Kept by `cdk destroy` and stack updates (your photos), but deleted when the
+            # stack's creation fails, so a failed first deploy can simply be run again.
+            removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         )
 
         self.dead_letters = sqs.Queue(
