@@ -43,11 +43,13 @@ def make_s3_client() -> Any:
     """An S3 client that signs with SigV4 and addresses buckets virtual-host style.
 
     The region comes from ``AWS_REGION`` (set by Lambda; botocore itself only reads
-    ``AWS_DEFAULT_REGION``), so URLs name the regional endpoint
-    (``<bucket>.s3.<region>.amazonaws.com``) and the browser's CORS request is never redirected
-    from the global endpoint. ``AWS_ENDPOINT_URL`` (offline stack) is honoured by boto3 itself;
-    for an IP-address endpoint such as ``http://127.0.0.1:PORT`` botocore uses path style,
-    because a bucket cannot be a sub-domain of an IP address.
+    ``AWS_DEFAULT_REGION``). The endpoint comes from ``AWS_ENDPOINT_URL_S3``, which boto3
+    reads itself: the stack sets it to the regional endpoint it also builds the page's CSP
+    from, so signed URLs name ``<bucket>.s3.<region>.amazonaws.com`` in every region (without
+    it botocore signs us-east-1 URLs for the global ``s3.amazonaws.com``, which the CSP does
+    not allow). ``AWS_ENDPOINT_URL`` (offline stack) is honoured the same way; for an
+    IP-address endpoint such as ``http://127.0.0.1:PORT`` botocore uses path style, because a
+    bucket cannot be a sub-domain of an IP address.
     """
     config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
@@ -103,7 +105,9 @@ class Storage:
         try:
             response = self._client.get_object(Bucket=self.bucket, Key=key)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            code = exc.response.get("Error", {}).get("Code")
+            # S3 answers 403 for a missing key unless the caller may list that key.
+            if code in ("NoSuchKey", "404") or (code == "AccessDenied" and not self._listed(key)):
                 raise ObjectMissingError(key) from None
             raise
         body = response["Body"]
@@ -117,3 +121,8 @@ class Storage:
         if len(data) > max_bytes:
             raise ObjectTooLargeError(len(data))
         return data
+
+    def _listed(self, key: str) -> bool:
+        """Whether a listing of ``key`` as a prefix names ``key`` itself (it exists)."""
+        listing = self._client.list_objects_v2(Bucket=self.bucket, Prefix=key, MaxKeys=1)
+        return any(item.get("Key") == key for item in listing.get("Contents", []))

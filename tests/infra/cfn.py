@@ -55,7 +55,7 @@ class Deployment:
             return value
         if len(value) != 1:
             return {key: self.resolve(item) for key, item in value.items()}
-        (name, argument), = value.items()
+        ((name, argument),) = value.items()
         if name == "Ref":
             pseudo = self.pseudo()
             if argument in pseudo:
@@ -75,7 +75,11 @@ class Deployment:
             return separator.join(str(self.resolve(item)) for item in self.resolve(items))
         if name == "Fn::Select":
             index, items = argument
-            return self.resolve(items)[int(index)]
+            resolved = self.resolve(items)
+            if not isinstance(resolved, list) or int(index) >= len(resolved):
+                # A piece of a value only known after deploy (a split placeholder).
+                return f"<{index} of {resolved}>"
+            return resolved[int(index)]
         if name == "Fn::Split":
             separator, text = argument
             return str(self.resolve(text)).split(separator)

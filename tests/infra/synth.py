@@ -34,7 +34,7 @@ VARIANT = {
     "image_expiry_days": 30,
     "api_throttle_rate_limit": 5,
     "api_throttle_burst_limit": 7,
-    "dlq_max_receive_count": 5,
+    "dlq_max_receive_count": 7,
     "analyze_batch_size": 10,
     "analyze_batching_window_seconds": 0,
 }

@@ -7,27 +7,21 @@ from typing import Any
 
 import pytest
 
+from .cfn import STACK_UUID, Deployment
 from .synth import COSMOS_ARN, GCP_ARN, Synth
 
-UPLOADS_ARN = {
-    "Fn::Join": [
-        "",
-        [
-            "arn:",
-            {"Ref": "AWS::Partition"},
-            ":s3:::tricloud-uploads-",
-            {"Ref": "AWS::AccountId"},
-            "-",
-            {"Ref": "AWS::Region"},
-            "/uploads/*",
-        ],
-    ]
-}
+UPLOADS_ARN = f"arn:aws:s3:::tricloud-uploads-{STACK_UUID[-12:]}/uploads/*"
 COMMON_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE"}
 EXPECTED_ENV = {
-    "presign": {"UPLOAD_BUCKET", "MAX_UPLOAD_BYTES", "UPLOAD_URL_TTL_SECONDS"},
+    "presign": {
+        "UPLOAD_BUCKET",
+        "AWS_ENDPOINT_URL_S3",
+        "MAX_UPLOAD_BYTES",
+        "UPLOAD_URL_TTL_SECONDS",
+    },
     "analyze": {
         "UPLOAD_BUCKET",
+        "AWS_ENDPOINT_URL_S3",
         "MAX_UPLOAD_BYTES",
         "MAX_IMAGE_PIXELS",
         "GCP_SECRET_ID",
@@ -37,7 +31,7 @@ EXPECTED_ENV = {
         "VISION_TIMEOUT_SECONDS",
     },
     "list_images": {"COSMOS_SECRET_ID"},
-    "detail": {"UPLOAD_BUCKET", "IMAGE_URL_TTL_SECONDS", "COSMOS_SECRET_ID"},
+    "detail": {"UPLOAD_BUCKET", "AWS_ENDPOINT_URL_S3", "IMAGE_URL_TTL_SECONDS", "COSMOS_SECRET_ID"},
 }
 
 
@@ -103,9 +97,21 @@ def test_analyze_outlasts_a_vision_batch(default: Synth) -> None:
     [("presign", "s3:PutObject"), ("analyze", "s3:GetObject"), ("detail", "s3:GetObject")],
 )
 def test_s3_access_is_one_action_on_uploads_only(default: Synth, name: str, s3_action: str) -> None:
-    statements = _statements(default, _functions(default)[name])
+    deployment = Deployment("eu-west-1", resources=default.template.to_json()["Resources"])
+    statements = deployment.resolve(_statements(default, _functions(default)[name]))
     s3 = [s for s in statements if any(a.startswith("s3:") for a in _actions(s))]
-    assert s3 == [{"Action": s3_action, "Effect": "Allow", "Resource": UPLOADS_ARN}]
+    objects = [{"Action": s3_action, "Effect": "Allow", "Resource": UPLOADS_ARN}]
+    if name != "analyze":
+        assert s3 == objects
+        return
+    # analyze may also list uploads/, so a missing photo is a 404, not a 403 (retried).
+    listing = {
+        "Action": "s3:ListBucket",
+        "Effect": "Allow",
+        "Resource": UPLOADS_ARN.removesuffix("/uploads/*"),
+        "Condition": {"StringLike": {"s3:prefix": ["uploads/*"]}},
+    }
+    assert sorted(s3, key=json.dumps) == sorted([*objects, listing], key=json.dumps)
 
 
 def test_list_images_has_no_s3_access(default: Synth) -> None:

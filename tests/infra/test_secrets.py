@@ -12,7 +12,7 @@ def test_created_secrets_have_no_value_at_all(default: Synth) -> None:
     assert len(secrets) == 2
     for secret in secrets.values():
         assert set(secret["Properties"]) == {"Description"}
-        assert secret["DeletionPolicy"] == "Retain"
+        assert secret["DeletionPolicy"] == "RetainExceptOnCreate"
 
 
 def test_imported_secrets_create_nothing(variant: Synth) -> None:

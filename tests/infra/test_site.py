@@ -8,6 +8,7 @@ from typing import Any
 
 from aws_cdk.assertions import Annotations, Match
 
+from .cfn import STACK_UUID, Deployment
 from .synth import Synth, synth_app
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -106,10 +107,9 @@ def test_security_headers_allow_the_camera_and_the_upload_bucket(default: Synth)
     assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
     assert security["FrameOptions"]["FrameOption"] == "DENY"
     csp = json.dumps(security["ContentSecurityPolicy"]["ContentSecurityPolicy"])
-    bucket_origin = (
-        'https://tricloud-uploads-", {"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"}, '
-        '".s3.", {"Ref": "AWS::Region"}, ".amazonaws.com'
-    )
+    deployment = Deployment("eu-west-1", resources=default.template.to_json()["Resources"])
+    csp = deployment.resolve(security["ContentSecurityPolicy"]["ContentSecurityPolicy"])
+    bucket_origin = f"https://tricloud-uploads-{STACK_UUID[-12:]}.s3.eu-west-1.amazonaws.com"
     assert f"img-src 'self' {bucket_origin};" in csp
     assert f"connect-src 'self' {bucket_origin}" in csp
     assert "script-src 'self';" in csp

@@ -55,8 +55,9 @@ def test_queues_are_encrypted_with_a_dead_letter_queue(default: Synth, variant: 
     events, dead_letters = _queues(default)
     assert events["SqsManagedSseEnabled"] is True
     assert dead_letters["SqsManagedSseEnabled"] is True
-    assert events["RedrivePolicy"]["maxReceiveCount"] == 3
-    assert _queues(variant)[0]["RedrivePolicy"]["maxReceiveCount"] == 5
+    # At least 5, as AWS recommends for an SQS event source (throttled receives count too).
+    assert events["RedrivePolicy"]["maxReceiveCount"] == 5
+    assert _queues(variant)[0]["RedrivePolicy"]["maxReceiveCount"] == 7
     assert dead_letters["MessageRetentionPeriod"] > events["MessageRetentionPeriod"]
 
 
