@@ -10,7 +10,7 @@ PORT ?= 8000
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help install browser demo test lint typecheck unit synth cfn-lint bench clean
+.PHONY: help install browser demo test lint typecheck unit synth cfn-lint checkov locks bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ cfn-lint: synth ## cfn-lint on the synthesized templates
 	$(BIN)/cfn-lint --ignore-checks W3005 -- cdk.out/*.template.json  # W3005: CDK's redundant DependsOn
 
 test: lint typecheck unit cfn-lint ## Everything CI runs: lint, types, tests, synth + cdk-nag, cfn-lint
+
+locks: install ## Re-resolve the Lambda bundles' locks (lambdas/requirements/*.txt) from *.in
+	$(BIN)/python -m stacks.locks
 
 bench: install ## Performance numbers into bench/results/
 	$(BIN)/python -m bench

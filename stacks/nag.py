@@ -14,6 +14,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import IConstruct
 
+from stacks.config import DEFAULT_LAMBDA_PYTHON
 from stacks.tricloud_stack import TricloudStack
 from stacks.uploads import stack_id_suffix
 
@@ -64,7 +65,15 @@ def _acknowledge_design(stack: TricloudStack) -> None:
         "(s3:PutObject for presign, s3:GetObject for analyze and detail).",
     )
     functions = stack.functions
+    older_runtime = (
+        "AwsSolutions-L1",
+        f"The Python runtime was set with context lambda_python_version="
+        f"{stack.config.lambda_python_version} (the default, {DEFAULT_LAMBDA_PYTHON}, is the "
+        "newest), e.g. to match the interpreter that precompiles the bundles' bytecode.",
+    )
     for function in functions.all:
+        if stack.config.lambda_python_version != DEFAULT_LAMBDA_PYTHON:
+            _ack(function, older_runtime)
         findings = [XRAY]
         if function is not functions.list_images:
             findings.append(uploads)

@@ -1,44 +1,97 @@
-"""Each Lambda requirements file pins exactly the versions pyproject.toml pins."""
+"""The Lambda locks: made from their current inputs, fully pinned with hashes, and pinning
+exactly what pyproject.toml pins (lambdas/requirements, `make locks`)."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from stacks import locks
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS_DIR = ROOT / "lambdas" / "requirements"
 FUNCTIONS = ("presign", "analyze", "list_images", "detail")
-
-
-def _pins(lines: list[str]) -> dict[str, Requirement]:
-    """Map canonical project name to its requirement, skipping comments and blank lines."""
-    wanted = [line for line in lines if line.strip() and not line.startswith("#")]
-    requirements = [Requirement(line) for line in wanted]
-    return {req.name.lower().replace("_", "-"): req for req in requirements}
+_LOCKED = re.compile(r"^(?P<name>[A-Za-z0-9._-]+)==(?P<version>\S+) \\$")
 
 
 def _project_pins() -> dict[str, Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return _pins(list(project["dependencies"]))
+    requirements = [Requirement(line) for line in project["dependencies"]]
+    return {canonicalize_name(req.name): req for req in requirements}
+
+
+def _input_pins(function: str) -> dict[str, Requirement]:
+    lines = locks.requirement_lines(REQUIREMENTS_DIR / f"{function}.in")
+    return {canonicalize_name(Requirement(line).name): Requirement(line) for line in lines}
+
+
+def _locked(function: str) -> dict[str, tuple[str, list[str]]]:
+    """name -> (version, hashes) of every distribution in a lock."""
+    entries: dict[str, tuple[str, list[str]]] = {}
+    current = None
+    for line in (REQUIREMENTS_DIR / f"{function}.txt").read_text().splitlines():
+        match = _LOCKED.match(line)
+        if match:
+            current = canonicalize_name(match["name"])
+            entries[current] = (match["version"], [])
+        elif line.strip().startswith("--hash=sha256:") and current:
+            entries[current][1].append(line.strip().removesuffix(" \\"))
+        elif line.strip() and not line.lstrip().startswith("#"):
+            raise AssertionError(f"{function}.txt: unexpected line {line!r}")
+    return entries
+
+
+def test_every_function_has_inputs_and_a_lock() -> None:
+    assert locks.functions(REQUIREMENTS_DIR) == sorted(FUNCTIONS)
+    for function in FUNCTIONS:
+        assert (REQUIREMENTS_DIR / f"{function}.txt").is_file()
+
+
+def test_locks_were_made_from_their_current_inputs() -> None:
+    assert locks.stale_locks(REQUIREMENTS_DIR) == [], "run `make locks`"
+
+
+def test_a_changed_part_makes_the_lock_stale(tmp_path: Path) -> None:
+    copy = tmp_path / "requirements"
+    (copy / "parts").mkdir(parents=True)
+    for path in REQUIREMENTS_DIR.rglob("*"):
+        if path.is_file():
+            (copy / path.relative_to(REQUIREMENTS_DIR)).write_bytes(path.read_bytes())
+    assert locks.stale_locks(copy) == []
+    cosmos = copy / "parts" / "cosmos.in"
+    cosmos.write_text(cosmos.read_text().replace("4.17.1", "4.17.0"))
+    assert locks.stale_locks(copy) == ["analyze", "detail", "list_images"]
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
-def test_every_pin_equals_pyproject(function: str) -> None:
+def test_every_locked_distribution_is_pinned_with_hashes(function: str) -> None:
+    locked = _locked(function)
+    assert locked, f"{function}.txt locks nothing"
+    for name, (_version, hashes) in locked.items():
+        assert hashes, f"{function}.txt: {name} has no hash"
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_inputs_and_locks_pin_what_pyproject_pins(function: str) -> None:
     project = _project_pins()
-    pins = _pins((REQUIREMENTS_DIR / f"{function}.txt").read_text().splitlines())
-    assert pins, f"{function}.txt pins nothing"
-    for name, req in pins.items():
-        assert name in project, f"{function}.txt pins {name}, which pyproject.toml does not list"
-        assert str(req.specifier).startswith("=="), f"{function}.txt: {req} is not an exact pin"
-        assert req.specifier == project[name].specifier, f"{function}.txt: {req} != {project[name]}"
-        assert req.extras <= project[name].extras, f"{function}.txt: extras of {req} unknown"
+    locked = _locked(function)
+    for name, req in _input_pins(function).items():
+        assert name in project, f"{function}.in pins {name}, which pyproject.toml does not list"
+        assert str(req.specifier).startswith("=="), f"{function}.in: {req} is not an exact pin"
+        assert req.specifier == project[name].specifier, f"{function}.in: {req} != {project[name]}"
+        assert req.extras <= project[name].extras, f"{function}.in: extras of {req} unknown"
+        assert locked[name][0] in req.specifier, f"{function}.txt: {name} {locked[name][0]}"
+    for name, (version, _hashes) in locked.items():
+        if name in project:
+            assert version in project[name].specifier, f"{function}.txt: {name}=={version}"
 
 
 def test_only_analyze_carries_vision_and_pillow() -> None:
     for function in FUNCTIONS:
-        names = set(_pins((REQUIREMENTS_DIR / f"{function}.txt").read_text().splitlines()))
-        heavy = names & {"google-cloud-vision", "pillow"}
+        heavy = set(_locked(function)) & {"google-cloud-vision", "pillow", "grpcio"}
         assert bool(heavy) == (function == "analyze"), f"{function}.txt carries {heavy}"
