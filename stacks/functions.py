@@ -148,11 +148,11 @@ class Functions(Construct):
                 conditions={"StringLike": {"s3:prefix": [f"{UPLOAD_PREFIX}*"]}},
             )
         )
-        gcp_secret.grant_read(self.analyze)
-        cosmos_secret.grant_read(self.analyze)
+        self.analyze.add_to_role_policy(_read_secret(gcp_secret))
+        self.analyze.add_to_role_policy(_read_secret(cosmos_secret))
 
         self.list_images = self._function(LIST_IMAGES, {**common, **cosmos})
-        cosmos_secret.grant_read(self.list_images)
+        self.list_images.add_to_role_policy(_read_secret(cosmos_secret))
 
         self.detail = self._function(
             DETAIL,
@@ -164,7 +164,7 @@ class Functions(Construct):
             },
         )
         self.detail.add_to_role_policy(_allow("s3:GetObject", uploads_arn))
-        cosmos_secret.grant_read(self.detail)
+        self.detail.add_to_role_policy(_read_secret(cosmos_secret))
 
     @property
     def all(self) -> tuple[lambda_.Function, ...]:
@@ -204,6 +204,11 @@ class Functions(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             environment=environment,
         )
+
+
+def _read_secret(secret: secretsmanager.ISecret) -> iam.PolicyStatement:
+    """GetSecretValue on one secret: the only Secrets Manager call the functions make."""
+    return _allow("secretsmanager:GetSecretValue", secret.secret_arn)
 
 
 def _allow(action: str, resource: str) -> iam.PolicyStatement:

@@ -52,6 +52,23 @@ class Synth:
         """The main template's resources of one type, by logical id."""
         return dict(self.template.find_resources(resource_type))
 
+    def function(self, name: str) -> dict[str, Any]:
+        """The properties of the function whose handler module is `name` (e.g. "analyze")."""
+        for resource in self.resources("AWS::Lambda::Function").values():
+            if resource["Properties"]["Handler"] == f"lambdas.handlers.{name}.handler":
+                return dict(resource["Properties"])
+        raise KeyError(f"no {name} function")
+
+    def role_statements(self, name: str) -> list[dict[str, Any]]:
+        """Every policy statement attached to the role of function `name`."""
+        role = self.function(name)["Role"]["Fn::GetAtt"][0]
+        return [
+            statement
+            for policy in self.resources("AWS::IAM::Policy").values()
+            if {"Ref": role} in policy["Properties"]["Roles"]
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        ]
+
     def only(self, resource_type: str) -> dict[str, Any]:
         """The properties of the single resource of `resource_type`."""
         found = self.resources(resource_type)

@@ -144,7 +144,7 @@ def test_each_function_reads_only_its_secrets(
     assert granted == secrets
     for s in statements:
         if any(a.startswith("secretsmanager:") for a in _actions(s)):
-            assert _actions(s) == {"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"}
+            assert _actions(s) == {"secretsmanager:GetSecretValue"}
 
 
 def test_wildcard_resources_are_only_for_xray(default: Synth) -> None:

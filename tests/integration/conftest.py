@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
 import pytest
 import requests
+from aws_calls import AwsCallRecorder
 from azure.cosmos import ContainerProxy
 from unit.events import FakeLambdaContext, api_event, sqs_event
 
@@ -40,6 +42,12 @@ class Stack:
     resources: AwsResources
     moto_endpoint: str
     monkeypatch: pytest.MonkeyPatch
+    #: When set, records the AWS calls each handler makes (tests/aws_calls.py).
+    recorder: AwsCallRecorder | None = None
+
+    def _running(self, function: str) -> AbstractContextManager[None]:
+        """Attribute the AWS calls made meanwhile to `function`, when recording."""
+        return self.recorder.attributed(function) if self.recorder else nullcontext()
 
     def set_env(self, **variables: str) -> None:
         """Change handler environment variables, as a new deployment (cold containers) would."""
@@ -61,7 +69,8 @@ class Stack:
         raw = body if isinstance(body, str) or body is None else json.dumps(body)
         event = api_event(method, path, query=query, body=raw)
         module = _api_module(path)
-        response = module.handler(event, FakeLambdaContext())
+        with self._running(module.__name__.rsplit(".", 1)[-1]):
+            response = module.handler(event, FakeLambdaContext())
         return response["statusCode"], json.loads(response["body"])
 
     def upload(self, data: bytes, content_type: str = "image/jpeg") -> str:
@@ -115,7 +124,8 @@ class Stack:
 
     def analyze(self, event: dict[str, Any]) -> list[str]:
         """Run the analyze handler; the message ids it asks SQS to deliver again."""
-        result = analyze.handler(event, FakeLambdaContext())
+        with self._running("analyze"):
+            result = analyze.handler(event, FakeLambdaContext())
         return [failure["itemIdentifier"] for failure in result["batchItemFailures"]]
 
 
