@@ -6,6 +6,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+CHECKOV_VENV := .venv-checkov
 PORT ?= 8000
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
@@ -19,6 +20,14 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Checkov lives in its own environment: its pins conflict with the app's (boto3, packaging).
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt $(BIN)/.installed
+	rm -rf $(CHECKOV_VENV)
+	$(BIN)/uv venv --quiet --python $(BIN)/python $(CHECKOV_VENV)
+	$(BIN)/uv pip install --quiet --python $(CHECKOV_VENV)/bin/python --require-hashes \
+		-r requirements/checkov.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json $(wildcard patches/*.patch)
@@ -40,7 +49,7 @@ lint: install ## ruff (lint + format check)
 typecheck: install ## mypy --strict
 	$(BIN)/mypy
 
-unit: install browser ## pytest: every test
+unit: install browser $(CHECKOV_VENV)/.installed ## pytest: every test
 	$(BIN)/pytest
 
 synth: install ## cdk synth (with cdk-nag) into cdk.out/
@@ -49,10 +58,16 @@ synth: install ## cdk synth (with cdk-nag) into cdk.out/
 cfn-lint: synth ## cfn-lint on the synthesized templates
 	$(BIN)/cfn-lint --ignore-checks W3005 -- cdk.out/*.template.json  # W3005: CDK's redundant DependsOn
 
-test: lint typecheck unit cfn-lint ## Everything CI runs: lint, types, tests, synth + cdk-nag, cfn-lint
+checkov: synth $(CHECKOV_VENV)/.installed ## Checkov on the synthesized templates (skips reviewed in stacks/checkov.py)
+	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download \
+		--framework cloudformation -f cdk.out/*.template.json
 
-locks: install ## Re-resolve the Lambda bundles' locks (lambdas/requirements/*.txt) from *.in
+test: lint typecheck unit cfn-lint checkov ## Everything CI runs: lint, types, tests, synth + cdk-nag, cfn-lint, Checkov
+
+locks: $(BIN)/.installed ## Re-resolve the locks (lambdas/requirements/*.txt, requirements/checkov.txt)
 	$(BIN)/python -m stacks.locks
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command "make locks" -o requirements/checkov.txt requirements/checkov.in
 
 bench: install ## Performance numbers into bench/results/
 	$(BIN)/python -m bench

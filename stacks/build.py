@@ -10,6 +10,7 @@ from pathlib import Path
 import aws_cdk as cdk
 
 from stacks.certificate import CertificateStack
+from stacks.checkov import skip_reviewed_checks
 from stacks.config import ConfigError, TricloudConfig, check_region
 from stacks.nag import acknowledge_findings
 from stacks.tricloud_stack import WEB_DIR, TricloudStack
@@ -59,7 +60,8 @@ def build(
         cross_region_references=certificate_stack is not None,
         description="tricloud: photo upload, Google Cloud Vision labels, Cosmos DB results",
     )
-    acknowledge_findings(main)
-    if certificate_stack:
-        acknowledge_findings(certificate_stack)
+    for stack in (main, certificate_stack):
+        if stack is not None:
+            acknowledge_findings(stack)
+            skip_reviewed_checks(stack)
     return Stacks(main=main, certificate=certificate_stack)
