@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tooling.commands.secrets",
     "tooling.commands.cosmos",
     "tooling.commands.doctor",
+    "tooling.commands.redrive",
 )
 
 

@@ -17,6 +17,7 @@ SITE_URL = "SiteUrl"
 API_URL = "ApiUrl"
 GCP_SECRET = "GcpSecretName"  # noqa: S105 (an output name, not a secret)
 COSMOS_SECRET = "CosmosSecretName"  # noqa: S105 (an output name, not a secret)
+DEAD_LETTER_QUEUE = "DeadLetterQueueUrl"
 
 
 def read_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ import pytest
 
 from tooling.cli import build_parser
 
-MY_COMMANDS = ("secrets set-gcp", "secrets set-cosmos", "cosmos init", "doctor")
+MY_COMMANDS = ("secrets set-gcp", "secrets set-cosmos", "cosmos init", "doctor", "redrive")
 
 
 def walk(
