@@ -110,7 +110,7 @@ def zipped_size(directory: Path, scratch: Path) -> int:
 
 
 def bytecode_caches(directory: Path) -> int:
-    """How many ``__pycache__`` folders are in ``directory`` (a bundle should have none)."""
+    """How many ``__pycache__`` folders are in ``directory`` (bytecode the bundle ships)."""
     return sum(1 for _ in directory.rglob("__pycache__"))
 
 
@@ -123,7 +123,9 @@ def host_platforms() -> tuple[str, ...]:
 def host_bundle(function: str, work_dir: Path = WORK_DIR) -> Path:
     """The function's bundle built by ``stacks.bundling`` for this Python and platform.
 
-    Same requirements, same strip and copy steps; only the pip target differs. Kept under
+    Same lock, same strip, copy and compile steps (this interpreter's version is on PATH, so
+    the bundle carries ``.pyc`` as a Lambda bundle does when its runtime's Python is at hand);
+    only the pip target differs. Kept under
     ``work_dir`` by asset hash, so an unchanged function is not bundled again.
     """
     from stacks import bundling  # noqa: PLC0415 (starts aws_cdk's jsii: only when needed)

@@ -1,17 +1,19 @@
-"""Cold-start proxy: importing each handler module in a fresh interpreter, with no ``.pyc``.
+"""Cold-start proxy: importing each handler module in a fresh interpreter, with and without
+the bundle's precompiled ``.pyc``.
 
 Lambda's ``/var/task`` is read-only, so a bundle without bytecode is compiled on every cold
-start. Each run starts ``python -S -B`` with only the bundle and the runtime's boto3 (source
-only) on ``sys.path`` and the variables that make Powertools behave as in Lambda (tracing
-on), then times ``import lambdas.handlers.<name>``. The baseline is ``import boto3`` alone,
-timed the same way in the same rounds; variants run interleaved in a shuffled order.
+start. The bundler (``stacks.bundling``) ships unchecked-hash ``.pyc`` when an interpreter of
+the runtime's Python version is on PATH; here it bundles for this interpreter, so the bundle
+is compiled as it ships, and a copy without its ``__pycache__`` folders shows the other case.
+Each run starts ``python -S -B`` with only the bundle and the runtime's boto3 (source only) on
+``sys.path`` and the variables that make Powertools behave as in Lambda (tracing on), then times
+``import lambdas.handlers.<name>``. The baseline is ``import boto3`` alone, timed the same way
+in the same rounds; variants run interleaved in a shuffled order.
 """
 
 from __future__ import annotations
 
-import compileall
 import os
-import py_compile
 import random
 import shutil
 import subprocess
@@ -39,8 +41,8 @@ __all__ = [
     "ImportJob",
     "import_profile",
     "measure",
-    "precompiled_copy",
     "section",
+    "sources_only_copy",
     "unimported_entries",
 ]
 
@@ -101,22 +103,16 @@ def measure(jobs: Sequence[ImportJob], runtime: Path, rounds: int) -> dict[str, 
     return timings
 
 
-def precompiled_copy(bundle: Path, work_dir: Path = WORK_DIR) -> Path:
-    """A copy of ``bundle`` with bytecode compiled by this interpreter (kept between runs).
+def sources_only_copy(bundle: Path, work_dir: Path = WORK_DIR) -> Path:
+    """A copy of ``bundle`` without its ``__pycache__`` folders (kept between runs).
 
-    Unchecked-hash ``.pyc`` files are valid whatever the files' timestamps become in a zip.
+    What the bundler ships when no interpreter of the runtime's version is at hand.
     """
-    target = work_dir / "precompiled" / bundle.name
+    target = work_dir / "sources-only" / bundle.name
     if (target / ".complete").exists():
         return target
     shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(bundle, target)
-    compileall.compile_dir(
-        target,
-        quiet=1,
-        workers=0,
-        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
-    )
+    shutil.copytree(bundle, target, ignore=shutil.ignore_patterns("__pycache__"))
     (target / ".complete").touch()
     prune_older(target)
     return target
@@ -172,27 +168,28 @@ def _size(path: Path) -> int:
 
 
 def section(functions: Sequence[FunctionBundle], rounds: int) -> Section:
-    """Rows: import times as bundled and precompiled (vs ``import boto3``), bundle sizes."""
+    """Rows: import times without and with .pyc (vs ``import boto3``), bundle sizes."""
     runtime = runtime_dir()
     baseline = ImportJob("import boto3", "boto3", ())
     as_bundled: dict[str, ImportJob] = {}
     jobs = [baseline]
     for function in functions:
         host = host_bundle(function.name)
+        if not bytecode_caches(host):
+            raise RuntimeError(
+                f"the {function.name} bundle has no .pyc: is python{sys.version_info.major}."
+                f"{sys.version_info.minor} on PATH?"
+            )
         as_bundled[function.name] = ImportJob(
-            f"{function.name}: as bundled", function.module, (host,)
+            f"{function.name}: without .pyc", function.module, (sources_only_copy(host),)
         )
         jobs.append(as_bundled[function.name])
-        jobs.append(
-            ImportJob(
-                f"{function.name}: precompiled .pyc", function.module, (precompiled_copy(host),)
-            )
-        )
+        jobs.append(ImportJob(f"{function.name}: with .pyc", function.module, (host,)))
     timings = measure(jobs, runtime, rounds)
     medians = {label: median(values) for label, values in timings.items()}
     base = medians[baseline.label]
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    timing_name = "Cold start proxy (import, no .pyc)"
+    timing_name = "Cold start proxy (import)"
     rows = [
         Row(
             timing_name,
@@ -210,18 +207,20 @@ def section(functions: Sequence[FunctionBundle], rounds: int) -> Section:
     details: dict[str, Any] = {"ms": timings, "functions": {}}
     size_rows = []
     for function in functions:
-        bundled = medians[f"{function.name}: as bundled"]
-        compiled = medians[f"{function.name}: precompiled .pyc"]
-        rows.append(Row(timing_name, f"{function.name}: as bundled", bundled, "ms", bundled / base))
+        bundled = medians[f"{function.name}: without .pyc"]
+        compiled = medians[f"{function.name}: with .pyc"]
+        rows.append(
+            Row(timing_name, f"{function.name}: without .pyc", bundled, "ms", bundled / base)
+        )
         rows.append(
             Row(
                 timing_name,
-                f"{function.name}: with precompiled .pyc",
+                f"{function.name}: with .pyc (as shipped)",
                 compiled,
                 "ms",
                 compiled / base,
-                f"{(compiled - bundled) / bundled:+.0%} vs as bundled (compileall, "
-                "unchecked-hash; needs the runtime's own Python at bundle time)",
+                f"{(compiled - bundled) / bundled:+.0%} vs without (unchecked-hash .pyc the "
+                "bundler writes when python<runtime version> is on PATH)",
             )
         )
         modules, self_ms = import_profile(as_bundled[function.name], runtime)
