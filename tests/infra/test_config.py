@@ -35,6 +35,13 @@ def test_the_stack_accepts_exactly_the_features_the_analyze_function_stores() ->
         TricloudConfig.from_mapping({"vision_features": "LABEL_DETECTION,TEXT_DETECTION"})
 
 
+def test_the_lambda_python_version_may_be_a_json_number() -> None:
+    assert TricloudConfig.from_mapping({"lambda_python_version": 3.12}).lambda_python_version == (
+        "3.12"
+    )
+    assert TricloudConfig().lambda_python_version == "3.14"
+
+
 def test_domain_zone_name_defaults_to_the_domain() -> None:
     config = TricloudConfig.from_mapping(
         {"domain_name": "example.org", "hosted_zone_id": "Z123ABC"}
@@ -80,6 +87,8 @@ def test_domain_zone_name_defaults_to_the_domain() -> None:
         ({"account": "12345"}, "account='12345' is invalid"),
         ({"vision_features": "LABEL_DETECTION,SMELL"}, "unknown ['SMELL']"),
         ({"vision_features": " , "}, "empty list"),
+        ({"lambda_python_version": "3.9"}, "lambda_python_version='3.9' is invalid: expected one"),
+        ({"region": "cn-north-1"}, "region='cn-north-1' is not supported"),
     ],
 )
 def test_bad_values_are_rejected_with_the_key_named(context: dict[str, Any], message: str) -> None:

@@ -19,7 +19,7 @@ import boto3
 import pytest
 from aws_calls import AwsCall, AwsCallRecorder
 from infra.cfn import Deployment
-from infra.synth import Synth, synth_app
+from infra.synth import VARIANT, Synth, synth_app
 from unit import images
 
 from offline.provision import moto_client
@@ -41,10 +41,14 @@ NOT_EXERCISED_OFFLINE = {
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synth]:
+    """The default app and the one with imported secrets, a custom domain and alarms."""
     web = tmp_path_factory.mktemp("web")
     (web / "index.html").write_text("<!doctype html><title>tricloud</title>\n")
-    return synth_app(tmp_path_factory.mktemp("cdk.out"), Path(web))
+    return {
+        name: synth_app(tmp_path_factory.mktemp("cdk.out"), Path(web), context)
+        for name, context in (("default", None), ("variant", VARIANT))
+    }
 
 
 @pytest.fixture
@@ -115,9 +119,16 @@ def _exercise(stack: Stack) -> None:
 
 
 def test_every_call_is_allowed_and_every_statement_used(
-    stack: Stack, recorded: AwsCallRecorder, template: Synth
+    stack: Stack, recorded: AwsCallRecorder, templates: dict[str, Synth]
 ) -> None:
     _exercise(stack)
+    for template in templates.values():
+        _check_roles(stack, recorded, template)
+    assert {call.how for call in recorded.calls} == {"sdk", "presigned", "implied"}
+
+
+def _check_roles(stack: Stack, recorded: AwsCallRecorder, template: Synth) -> None:
+    """Each function's recorded calls against its role in `template`, both ways."""
     deployment = Deployment("eu-west-1", resources=template.template.to_json()["Resources"])
     polled_queues = {
         deployment.resolve(mapping["Properties"]["EventSourceArn"])
@@ -149,4 +160,3 @@ def test_every_call_is_allowed_and_every_statement_used(
             )
             used = any(_allows(statement, call) for call in calls)
             assert used or exempt, f"{function}: {statement} is granted but never used"
-    assert {call.how for call in recorded.calls} == {"sdk", "presigned", "implied"}
