@@ -6,16 +6,20 @@
   that assume an AWS role with aws-actions/configure-aws-credentials.
 - No `pull_request_target` (it would run a fork's code with this repository's permissions).
 - CI tests only through `make test`: no workflow runs a test tool of its own.
+- The workflows use the project's Python and Node versions and the deploy role's environment.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from stacks.deploy_role_config import DEFAULT_ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
@@ -147,3 +151,17 @@ def test_deploy_runs_in_a_protected_environment_and_ends_with_doctor() -> None:
     runs = [step.get("run", "") for step in _steps(job)]
     assert "npx cdk deploy --all --require-approval never" in runs[-2]
     assert runs[-1].startswith(".venv/bin/tricloud doctor --stack")
+
+
+def test_deploy_environment_is_the_one_the_deploy_role_trusts_by_default() -> None:
+    deploy = _load(ROOT / ".github" / "workflows" / "deploy.yml")
+    assert deploy["jobs"]["deploy"]["environment"] == DEFAULT_ENVIRONMENT
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
+def test_tool_versions_are_the_projects(path: Path) -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    makefile = (ROOT / "Makefile").read_text()
+    env = _load(path)["env"]
+    assert env["PYTHON_VERSION"] == pyproject["tool"]["mypy"]["python_version"]
+    assert f"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := {env['NODE_VERSION']}" in makefile
