@@ -1,4 +1,5 @@
-"""Checkov finds nothing unjustified in the templates of the default and the full configuration.
+"""Checkov finds nothing unjustified in the templates of the default and the full configuration
+(custom domain and its certificate stack, alarms, imported secrets, the GitHub deploy-role stack).
 
 Every skip is in stacks/checkov.py with its reason; `make checkov` runs the same check on the
 real `cdk synth` output. Checkov has its own environment (.venv-checkov, `make install`).
@@ -15,7 +16,7 @@ import pytest
 
 from stacks.checkov import SKIPS
 
-from .synth import Synth
+from .synth import VARIANT, Synth, SynthFn
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
@@ -38,8 +39,9 @@ def _scan(*synths: Synth) -> list[dict[str, object]]:
 
 
 @pytest.fixture(scope="module")
-def reports(default: Synth, variant: Synth) -> list[dict[str, object]]:
-    return _scan(default, variant)
+def reports(default: Synth, synth: SynthFn) -> list[dict[str, object]]:
+    """The default app, and the full one with the GitHub deploy-role stack too."""
+    return _scan(default, synth({**VARIANT, "github_repository": "octo/tricloud"}))
 
 
 def test_checkov_finds_nothing_unjustified(reports: list[dict[str, object]]) -> None:

@@ -3,8 +3,9 @@ CloudFormation, S3, CloudFront and the browser will treat it.
 
 Each configuration is synthesized once for this module (no bundling). The invariants: signed
 URL hosts are allowed by the page's CSP, CORS allows exactly the site's origins, every
-reference has a target, account-wide names differ per region and per stack, nothing named
-survives a failed first deploy, and the alarm topic lets CloudWatch publish.
+reference has a target, account-wide names differ per region and per stack (the GitHub OIDC
+provider exists once per account: a second region reuses it), nothing named survives a failed
+first deploy, and the alarm topic lets CloudWatch publish.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ GLOBAL_NAMES = {
     "AWS::CloudFront::CachePolicy": ("CachePolicyConfig", "Name"),
     "AWS::CloudFront::OriginRequestPolicy": ("OriginRequestPolicyConfig", "Name"),
     "AWS::CloudFront::Function": ("Name",),
+    "AWS::IAM::OIDCProvider": ("Url",),
 }
 
 
