@@ -15,10 +15,11 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import aws_cdk as cdk
 import pytest
 
 from stacks import bundling
-from stacks.bundling import BundlingError, asset_hash, bundle, bytecode_compiler
+from stacks.bundling import BundlingError, LocalPipBundling, asset_hash, bytecode_compiler
 
 from .synth import Synth, SynthFn
 
@@ -85,8 +86,12 @@ def test_the_runtime_is_the_lambda_python_version_setting(
 @pytest.mark.bundling
 def test_a_bundle_for_the_local_python_imports_from_precompiled_bytecode(tmp_path: Path) -> None:
     target = tmp_path / "presign"
+    # Through the CDK's local bundling hook, as `cdk synth` runs it (wheels for this machine).
+    hook = LocalPipBundling(
+        ROOT / "lambdas" / "requirements" / "presign.txt", ROOT / "lambdas", _host_target()
+    )
     try:
-        bundle(ROOT / "lambdas" / "requirements" / "presign.txt", target, wheels=_host_target())
+        assert hook.try_bundle(str(target), image=cdk.DockerImage.from_registry("unused"))
     except BundlingError as error:
         if not _registry_reachable():
             pytest.skip(f"package registry unreachable, cannot bundle: {error}")
