@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import requests
 from azure.core.exceptions import AzureError
+from botocore.exceptions import BotoCoreError, ClientError
 from google.api_core import exceptions as google_exceptions
 from google.auth import exceptions as auth_exceptions
 
@@ -26,7 +27,7 @@ from lambdas.adapters.cosmos import ImageStore, StoreUnavailableError
 from lambdas.adapters.vision import VisionAnnotator, VisionUnavailableError
 from lambdas.config import VisionConfig
 from lambdas.credentials import CosmosSettings, CredentialsError
-from tooling.cli_support import CommandError, first_line
+from tooling.cli_support import CommandError, describe_aws_error, first_line
 from tooling.cosmos_access import cosmos_client, describe_cosmos_error
 from tooling.cosmos_setup import policy_matches
 from tooling.secret_store import read_secret
@@ -114,6 +115,28 @@ def check_secret(
     except CredentialsError as error:
         return Check(name, Status.FAILED, f"{secret_id}: {error}", fix), None
     return Check(name, Status.OK, f"{secret_id} is well-formed"), value
+
+
+def check_dead_letters(sqs: Any, queue_url: str) -> Check:
+    """The dead-letter queue is empty: no upload failed its analysis for good."""
+    name = "Dead letters"
+    try:
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+    except (ClientError, BotoCoreError) as error:
+        return Check(name, Status.FAILED, f"cannot read {queue_url}: {describe_aws_error(error)}")
+    parked = sum(int(value) for value in attributes.values())
+    if parked:
+        noun = "upload" if parked == 1 else "uploads"
+        return Check(
+            name,
+            Status.FAILED,
+            f"{parked} {noun} failed analysis for good and wait in the dead-letter queue",
+            "fix what the other checks name, then run `tricloud redrive`",
+        )
+    return Check(name, Status.OK, "the dead-letter queue is empty")
 
 
 def check_vision(credentials_info: dict[str, Any] | None) -> Check:

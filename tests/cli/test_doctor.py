@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from azure.cosmos import PartitionKey
 
-from offline.provision import cosmos_secret_json, local_gcp_credentials_json
+from offline.provision import cosmos_secret_json, local_gcp_credentials_json, moto_client
 from offline.servers import CosmosServer, VisionServer, free_port, start_cosmos, start_vision
 from tooling.cosmos_setup import ensure_container
 
@@ -259,6 +259,36 @@ def test_reads_everything_from_the_stack_outputs(
     assert result.code == 0, result.out
     assert result.status("Stack outputs") == "✓"
     assert result.statuses() == ["✓"] * len(CHECKS)
+
+
+def test_uploads_in_the_dead_letter_queue_are_named_with_redrive_as_the_fix(
+    tricloud: Callable[..., Any],
+    healthy: dict[str, str],
+    make_stack: Callable[[dict[str, str]], str],
+    moto_server: str,
+) -> None:
+    sqs = moto_client("sqs", moto_server)
+    dead_letters = sqs.create_queue(QueueName=f"doctor-dlq-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    stack = make_stack(
+        {
+            "SiteUrl": healthy["site"],
+            "GcpSecretName": healthy["gcp"],
+            "CosmosSecretName": healthy["cosmos"],
+            "DeadLetterQueueUrl": dead_letters,
+        }
+    )
+
+    empty = tricloud("doctor", "--stack", stack)
+    for body in ("one", "two"):
+        sqs.send_message(QueueUrl=dead_letters, MessageBody=body)
+    parked = tricloud("doctor", "--stack", stack)
+
+    assert empty.code == 0, empty.out
+    assert empty.status("Dead letters") == "✓"
+    assert parked.code == 1
+    assert parked.statuses() == ["✓"] * len(CHECKS)
+    assert "2 uploads failed analysis for good" in parked.line("Dead letters")
+    assert "then run `tricloud redrive`" in parked.line("Dead letters")
 
 
 def test_an_unknown_stack_is_named(tricloud: Callable[..., Any]) -> None:

@@ -1,8 +1,9 @@
 """``tricloud doctor``: check a deployed (or offline) tricloud end to end from this machine.
 
 It checks, in order: the web site, ``/api/health``, the two secrets (present and
-well-formed), Cloud Vision with the GCP secret (a tiny annotate call) and Cosmos DB with
-the Cosmos secret. Each check prints one ✓/✗ line and, when it fails, what to do.
+well-formed), Cloud Vision with the GCP secret (a tiny annotate call), Cosmos DB with
+the Cosmos secret, and (from the stack's outputs) that the dead-letter queue is empty. Each
+check prints one ✓/✗ line and, when it fails, what to do.
 The exit code is 0 only when nothing failed.
 
 Addresses come from the options, else the environment, else the stack's CloudFormation
@@ -33,6 +34,7 @@ from tooling.doctor_checks import (
     Check,
     Status,
     check_cosmos,
+    check_dead_letters,
     check_health,
     check_secret,
     check_site,
@@ -49,6 +51,7 @@ class Targets:
     api_url: str | None
     gcp_secret_id: str | None
     cosmos_secret_id: str | None
+    dead_letter_queue_url: str | None = None
 
 
 def register(subparsers: Any) -> None:
@@ -142,6 +145,10 @@ def run_checks(args: argparse.Namespace) -> list[Check]:
         checks.append(check)
     checks.append(check_vision(gcp_info))
     checks.append(check_cosmos(cosmos_settings))
+    if targets.dead_letter_queue_url:
+        checks.append(
+            check_dead_letters(aws_client("sqs", args.region), targets.dead_letter_queue_url)
+        )
     return checks
 
 
@@ -180,6 +187,7 @@ def resolve_targets(args: argparse.Namespace) -> tuple[Targets, list[Check]]:
             api_url=api,
             gcp_secret_id=gcp_secret or outputs.get(stack_outputs.GCP_SECRET),
             cosmos_secret_id=cosmos_secret or outputs.get(stack_outputs.COSMOS_SECRET),
+            dead_letter_queue_url=outputs.get(stack_outputs.DEAD_LETTER_QUEUE),
         ),
         checks,
     )
