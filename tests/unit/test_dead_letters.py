@@ -1,5 +1,6 @@
 """`tricloud redrive` on AWS: SQS's message move task, polled to its end (botocore Stubber; the
-offline path, message by message on moto, is in tests/integration/test_redrive.py)."""
+offline path, message by message on moto, is in tests/integration/test_redrive.py); and the
+doctor's dead-letter check when it may not read the queue."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from tooling.dead_letters import RedriveError, redrive
+from tooling.doctor_checks import Status, check_dead_letters
 
 QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/Tricloud-UploadsEvents"
 DLQ = "https://sqs.eu-west-1.amazonaws.com/123456789012/Tricloud-UploadsDeadLetters"
@@ -73,3 +75,14 @@ def test_a_real_sqs_error_is_not_taken_for_a_missing_api() -> None:
         )
         with pytest.raises(ClientError, match="InternalError"):
             redrive(client, DLQ)
+
+
+def test_the_doctor_skips_the_queue_when_it_may_not_read_it() -> None:
+    client = _client()
+    with Stubber(client) as stub:
+        stub.add_client_error(
+            "get_queue_attributes", service_error_code="AccessDenied", http_status_code=403
+        )
+        check = check_dead_letters(client, DLQ)
+    assert check.status is Status.SKIPPED
+    assert "sqs:GetQueueAttributes" in check.detail
