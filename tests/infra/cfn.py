@@ -7,6 +7,7 @@ becomes a recognisable placeholder (`<Logical.Attr>`), since it is only known af
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,7 +93,7 @@ class Deployment:
 
 
 def intrinsic_targets(value: Any) -> Iterator[tuple[str, str]]:
-    """(function, logical id) of every Ref and Fn::GetAtt inside `value`."""
+    """(function, logical id) of every Ref, Fn::GetAtt and Fn::Sub `${...}` inside `value`."""
     if isinstance(value, list):
         for item in value:
             yield from intrinsic_targets(item)
@@ -103,5 +104,12 @@ def intrinsic_targets(value: Any) -> Iterator[tuple[str, str]]:
             elif key == "Fn::GetAtt":
                 logical_id = item[0] if isinstance(item, list) else str(item).split(".")[0]
                 yield key, logical_id
+            elif key == "Fn::Sub":
+                text, variables = (item, {}) if isinstance(item, str) else item
+                for name in re.findall(r"\$\{([^}!][^}]*)\}", text):
+                    logical_id = name.split(".")[0]
+                    if logical_id not in variables and not logical_id.startswith("AWS::"):
+                        yield key, logical_id
+                yield from intrinsic_targets(variables)
             else:
                 yield from intrinsic_targets(item)

@@ -170,12 +170,17 @@ def test_cors_allows_exactly_the_site_origins(rehearsals: dict[str, Synth], name
 
 
 @pytest.mark.parametrize("name", REHEARSALS)
-def test_every_reference_has_a_target(rehearsals: dict[str, Synth], name: str) -> None:
+def test_every_reference_and_dependency_has_a_target(
+    rehearsals: dict[str, Synth], name: str
+) -> None:
     for path, template in _templates(rehearsals[name]):
         known = {*template.get("Resources", {}), *template.get("Parameters", {})}
         for logical_id, resource in template.get("Resources", {}).items():
             for function, target in intrinsic_targets(resource):
                 assert target in known, f"{path.name}: {logical_id} has {function} to {target}"
+            depends = resource.get("DependsOn", [])
+            for target in [depends] if isinstance(depends, str) else depends:
+                assert target in template["Resources"], f"{logical_id} depends on {target}"
         for output, value in template.get("Outputs", {}).items():
             for function, target in intrinsic_targets(value):
                 assert target in known, f"{path.name}: output {output} has {function} to {target}"
