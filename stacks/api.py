@@ -1,4 +1,4 @@
-"""The REST API: the DESIGN routes under `/api`, validated, throttled, logged and traced.
+"""The REST API: the app's routes under `/api`, validated, throttled, logged and traced.
 
 CloudFront forwards `/api/*` to the stage (origin path `/<stage>`), so the Lambda functions see
 the resource paths `/api/health`, `/api/uploads`, `/api/images`, `/api/images/{id}` unchanged.
