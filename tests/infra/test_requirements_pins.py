@@ -15,7 +15,15 @@ from stacks import locks
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS_DIR = ROOT / "lambdas" / "requirements"
-FUNCTIONS = ("presign", "analyze", "list_images", "detail")
+# One lock per `<function>[.<provider>...].in`, discovered (providers add combinations).
+LOCKS = locks.functions(REQUIREMENTS_DIR)
+# Heavy SDKs and the part that brings each: a lock carries one only when its inputs include it.
+PART_OF = {
+    "google-cloud-vision": "google-vision.in",
+    "grpcio": "google-vision.in",
+    "azure-cosmos": "cosmos.in",
+    "pillow": "images.in",
+}
 _LOCKED = re.compile(r"^(?P<name>[A-Za-z0-9._-]+)==(?P<version>\S+) \\$")
 
 
@@ -46,10 +54,10 @@ def _locked(function: str) -> dict[str, tuple[str, list[str]]]:
     return entries
 
 
-def test_every_function_has_inputs_and_a_lock() -> None:
-    assert locks.functions(REQUIREMENTS_DIR) == sorted(FUNCTIONS)
-    for function in FUNCTIONS:
-        assert (REQUIREMENTS_DIR / f"{function}.txt").is_file()
+def test_every_input_has_a_lock_and_every_lock_an_input() -> None:
+    functions = {"presign", "analyze", "list_images", "detail"}
+    assert functions <= {name.split(".")[0] for name in LOCKS}
+    assert {path.stem for path in REQUIREMENTS_DIR.glob("*.txt")} == set(LOCKS)
 
 
 def test_locks_were_made_from_their_current_inputs() -> None:
@@ -65,10 +73,11 @@ def test_a_changed_part_makes_the_lock_stale(tmp_path: Path) -> None:
     assert locks.stale_locks(copy) == []
     cosmos = copy / "parts" / "cosmos.in"
     cosmos.write_text(cosmos.read_text().replace("4.17.1", "4.17.0"))
-    assert locks.stale_locks(copy) == ["analyze", "detail", "list_images"]
+    assert locks.stale_locks(copy) == [name for name in LOCKS if "cosmos.in" in _parts(name, copy)]
+    assert locks.stale_locks(copy)
 
 
-@pytest.mark.parametrize("function", FUNCTIONS)
+@pytest.mark.parametrize("function", LOCKS)
 def test_every_locked_distribution_is_pinned_with_hashes(function: str) -> None:
     locked = _locked(function)
     assert locked, f"{function}.txt locks nothing"
@@ -76,7 +85,7 @@ def test_every_locked_distribution_is_pinned_with_hashes(function: str) -> None:
         assert hashes, f"{function}.txt: {name} has no hash"
 
 
-@pytest.mark.parametrize("function", FUNCTIONS)
+@pytest.mark.parametrize("function", LOCKS)
 def test_inputs_and_locks_pin_what_pyproject_pins(function: str) -> None:
     project = _project_pins()
     locked = _locked(function)
@@ -91,7 +100,15 @@ def test_inputs_and_locks_pin_what_pyproject_pins(function: str) -> None:
             assert version in project[name].specifier, f"{function}.txt: {name}=={version}"
 
 
-def test_only_analyze_carries_vision_and_pillow() -> None:
-    for function in FUNCTIONS:
-        heavy = set(_locked(function)) & {"google-cloud-vision", "pillow", "grpcio"}
-        assert bool(heavy) == (function == "analyze"), f"{function}.txt carries {heavy}"
+@pytest.mark.parametrize("name", LOCKS)
+def test_a_lock_carries_a_heavy_sdk_only_with_its_part(name: str) -> None:
+    parts = _parts(name)
+    locked = _locked(name)
+    for distribution, part in PART_OF.items():
+        assert (distribution in locked) == (part in parts), f"{name}.txt and {distribution}"
+    assert ("images.in" in parts) == name.startswith("analyze"), f"{name}.in and images"
+
+
+def _parts(name: str, requirements_dir: Path = REQUIREMENTS_DIR) -> set[str]:
+    """File names of the parts a lock's inputs include."""
+    return {path.name for path in locks.input_files(requirements_dir / f"{name}.in")}
