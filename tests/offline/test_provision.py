@@ -175,3 +175,37 @@ def test_secrets_have_the_shapes_the_functions_parse(
     assert parse_gcp_credentials(gcp)["type"] == "service_account"
     cosmos = manager.get_secret_value(SecretId=resources.cosmos_secret_arn)["SecretString"]
     assert CosmosSettings.from_secret(cosmos).container == "images"
+
+
+def test_a_new_resource_type_is_provisioned_and_resolved_in_the_environment(
+    moto_server: str, changed_template: dict[str, Any], changed_stack: OfflineStack
+) -> None:
+    # A DynamoDB table, as a stack change would add it, referenced by a function's variable
+    # (provisioned again over the changed stack: what exists is kept).
+    template = copy.deepcopy(changed_template)
+    template["Resources"]["ImagesTable"] = {
+        "Type": "AWS::DynamoDB::Table",
+        "Properties": {
+            "KeySchema": [{"AttributeName": "owner", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "owner", "AttributeType": "S"}],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+    }
+    for resource in template["Resources"].values():
+        if resource["Properties"].get("Handler") == "lambdas.handlers.list_images.handler":
+            variables = resource["Properties"]["Environment"]["Variables"]
+            variables["IMAGES_TABLE"] = {"Ref": "ImagesTable"}
+            variables["IMAGES_TABLE_ARN"] = {"Fn::GetAtt": ["ImagesTable", "Arn"]}
+    stack = provision_aws(
+        moto_server,
+        template,
+        site_origins=[TEST_SITE_ORIGIN],
+        stack_name=str(CHANGED["stack_name"]),
+    )
+    assert stack.resources == changed_stack.resources
+    environment = stack.spec.functions["list_images"].environment
+    table = moto_client("dynamodb", moto_server).describe_table(
+        TableName=environment["IMAGES_TABLE"]
+    )["Table"]
+    assert table["TableArn"] == environment["IMAGES_TABLE_ARN"]
+    assert table["KeySchema"] == [{"AttributeName": "owner", "KeyType": "HASH"}]
