@@ -331,6 +331,63 @@ def _table(context: ProvisionContext, logical_id: str, props: dict[str, Any]) ->
     context.resolver.define(logical_id, name, Arn=arn, StreamArn=f"{arn}/stream/offline")
 
 
+def _user_pool(context: ProvisionContext, logical_id: str, props: dict[str, Any]) -> None:
+    """A Cognito user pool (moto derives its id from its name: it survives a restore)."""
+    props = context.resolver.resolve(props)
+    name = str(props.get("UserPoolName") or _physical_name(context, logical_id, 128))
+    cognito = context.client("cognito-idp")
+    pools = cognito.list_user_pools(MaxResults=60)["UserPools"]
+    pool_id = next((pool["Id"] for pool in pools if pool["Name"] == name), None)
+    if pool_id is None:
+        options = {key: props[key] for key in _USER_POOL_OPTIONS if key in props}
+        pool_id = cognito.create_user_pool(PoolName=name, **options)["UserPool"]["Id"]
+    provider = f"cognito-idp.{REGION}.amazonaws.com/{pool_id}"
+    context.resolver.define(
+        logical_id,
+        pool_id,
+        Arn=f"arn:aws:cognito-idp:{REGION}:{ACCOUNT_ID}:userpool/{pool_id}",
+        ProviderName=provider,
+        ProviderURL=f"https://{provider}",
+        UserPoolId=pool_id,
+    )
+
+
+#: AWS::Cognito::UserPool properties that CreateUserPool takes under the same name.
+_USER_POOL_OPTIONS = (
+    "Policies",
+    "AutoVerifiedAttributes",
+    "AliasAttributes",
+    "UsernameAttributes",
+    "MfaConfiguration",
+    "AdminCreateUserConfig",
+    "AccountRecoverySetting",
+    "UsernameConfiguration",
+    "Schema",
+)
+
+
+def _user_pool_client(context: ProvisionContext, logical_id: str, props: dict[str, Any]) -> None:
+    """An app client of a user pool (by name, so provisioning again finds it)."""
+    props = context.resolver.resolve(props)
+    pool_id = str(props["UserPoolId"])
+    name = str(props.get("ClientName") or logical_id)
+    cognito = context.client("cognito-idp")
+    clients = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)
+    client_id = next(
+        (c["ClientId"] for c in clients["UserPoolClients"] if c["ClientName"] == name), None
+    )
+    if client_id is None:
+        options = {
+            key: props[key]
+            for key in ("GenerateSecret", "ExplicitAuthFlows", "SupportedIdentityProviders")
+            if key in props
+        }
+        client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName=name, **options)[
+            "UserPoolClient"
+        ]["ClientId"]
+    context.resolver.define(logical_id, client_id, Name=name)
+
+
 def _function_stand_in(context: ProvisionContext, logical_id: str, props: dict[str, Any]) -> None:
     """Functions run in the dev server and the worker: only their name and ARN are needed."""
     arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{logical_id}"
@@ -356,6 +413,8 @@ PROVISIONERS: dict[str, Provisioner] = {
     "AWS::SQS::QueuePolicy": _queue_policy,
     "AWS::SecretsManager::Secret": _secret,
     "AWS::DynamoDB::Table": _table,
+    "AWS::Cognito::UserPool": _user_pool,
+    "AWS::Cognito::UserPoolClient": _user_pool_client,
     "AWS::Lambda::Function": _function_stand_in,
     "AWS::ApiGateway::RestApi": _rest_api_stand_in,
     "AWS::CloudFront::Distribution": _distribution_stand_in,

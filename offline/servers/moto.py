@@ -41,7 +41,13 @@ def start_moto(
         "moto server (S3, SQS, Secrets Manager)",
         command,
         log_dir / "moto.log",
-        env={**os.environ, "MOTO_PORT": str(port)},
+        env={
+            **os.environ,
+            "MOTO_PORT": str(port),
+            # Cognito ids from a hash of the pool's name, not random: they survive a restore.
+            "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
+            "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH",
+        },
     )
     server = MotoServer(process, port)
     process.start_and_wait_ready(lambda: answers(f"{server.endpoint}/moto-api/"), timeout)

@@ -177,12 +177,21 @@ def test_secrets_have_the_shapes_the_functions_parse(
     assert CosmosSettings.from_secret(cosmos).container == "images"
 
 
-def test_a_new_resource_type_is_provisioned_and_resolved_in_the_environment(
+def test_new_resource_types_are_provisioned_and_resolved_in_the_environment(
     moto_server: str, changed_template: dict[str, Any], changed_stack: OfflineStack
 ) -> None:
-    # A DynamoDB table, as a stack change would add it, referenced by a function's variable
+    # A DynamoDB table and a Cognito user pool, as a stack change would add them, referenced
+    # by a function's variables
     # (provisioned again over the changed stack: what exists is kept).
     template = copy.deepcopy(changed_template)
+    template["Resources"]["Users"] = {
+        "Type": "AWS::Cognito::UserPool",
+        "Properties": {"UsernameAttributes": ["email"]},
+    }
+    template["Resources"]["UsersClient"] = {
+        "Type": "AWS::Cognito::UserPoolClient",
+        "Properties": {"UserPoolId": {"Ref": "Users"}, "GenerateSecret": False},
+    }
     template["Resources"]["ImagesTable"] = {
         "Type": "AWS::DynamoDB::Table",
         "Properties": {
@@ -196,6 +205,8 @@ def test_a_new_resource_type_is_provisioned_and_resolved_in_the_environment(
             variables = resource["Properties"]["Environment"]["Variables"]
             variables["IMAGES_TABLE"] = {"Ref": "ImagesTable"}
             variables["IMAGES_TABLE_ARN"] = {"Fn::GetAtt": ["ImagesTable", "Arn"]}
+            variables["USER_POOL_ID"] = {"Ref": "Users"}
+            variables["USER_POOL_CLIENT_ID"] = {"Ref": "UsersClient"}
     stack = provision_aws(
         moto_server,
         template,
@@ -209,3 +220,10 @@ def test_a_new_resource_type_is_provisioned_and_resolved_in_the_environment(
     )["Table"]
     assert table["TableArn"] == environment["IMAGES_TABLE_ARN"]
     assert table["KeySchema"] == [{"AttributeName": "owner", "KeyType": "HASH"}]
+    cognito = moto_client("cognito-idp", moto_server)
+    pool = cognito.describe_user_pool(UserPoolId=environment["USER_POOL_ID"])["UserPool"]
+    assert pool["UsernameAttributes"] == ["email"]
+    client = cognito.describe_user_pool_client(
+        UserPoolId=pool["Id"], ClientId=environment["USER_POOL_CLIENT_ID"]
+    )["UserPoolClient"]
+    assert client["ClientName"] == "UsersClient"
