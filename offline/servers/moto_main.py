@@ -9,7 +9,8 @@ instead, in one JSON-lines file, before moto answers:
   notification, objects, queues and their attributes, secrets and their values, tables
   and items);
 - every message added to or removed from a queue, by message id, at moto's queue level,
-  which also covers the S3 → SQS notifications and the moves to a dead-letter queue.
+  which also covers the S3 → SQS notifications and the moves to a dead-letter queue, and
+  every purge of a queue.
 
 On start it replays the journal into the fresh backends (S3 notifications off, so the
 replayed uploads do not announce themselves twice), then re-adds the messages that were
@@ -158,9 +159,13 @@ class JournalingApp:
 
 
 def journal_queues(journal: Journal) -> None:
-    """Journal every message added to or removed from any queue (patches moto's Queue)."""
+    """Journal every message added to or removed from any queue, and every purge.
+
+    Patches moto's ``Queue`` and ``SQSBackend`` (moto is pinned; the demo test covers it).
+    """
     original_add = sqs_models.Queue.add_message
     original_delete = sqs_models.Queue.delete_message
+    original_purge = sqs_models.SQSBackend.purge_queue
 
     def add_message(queue: sqs_models.Queue, message: sqs_models.Message) -> None:
         original_add(queue, message)
@@ -188,12 +193,19 @@ def journal_queues(journal: Journal) -> None:
                 }
             )
 
+    def purge_queue(backend: sqs_models.SQSBackend, queue_name: str) -> None:
+        original_purge(backend, queue_name)
+        queue = backend.get_queue(queue_name)
+        journal.write({"kind": "purge", "where": [queue.account_id, queue.region, queue.name]})
+
+    sqs_models.SQSBackend.purge_queue = purge_queue  # type: ignore[method-assign,assignment]
     sqs_models.Queue.add_message = add_message  # type: ignore[method-assign,assignment]
     sqs_models.Queue.delete_message = delete_message  # type: ignore[method-assign,assignment]
 
 
 def live_messages(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The ``add`` entries of messages still in a queue (a later add of an id is a move)."""
+    """The ``add`` entries of messages still in a queue (a later add of an id is a move;
+    a purge empties its queue)."""
     live: dict[str, dict[str, Any]] = {}
     for entry in entries:
         if entry["kind"] == "add":
@@ -201,6 +213,8 @@ def live_messages(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             live[entry["id"]] = entry
         elif entry["kind"] == "remove" and live.get(entry["id"], {}).get("where") == entry["where"]:
             del live[entry["id"]]
+        elif entry["kind"] == "purge":
+            live = {key: add for key, add in live.items() if add["where"] != entry["where"]}
     return list(live.values())
 
 
