@@ -240,17 +240,19 @@ class Worker:
         temporary.replace(self._journal)
 
     def _gather(self) -> list[dict[str, Any]]:
-        batch = self._receive(self._wait)
+        """Up to ``batch_size`` messages: a long poll, then more until the window closes."""
+        batch = self._receive(self._wait, self._batch_size)
         deadline = time.monotonic() + self._window
         while batch and len(batch) < self._batch_size and time.monotonic() < deadline:
-            more = self._receive(0)
+            more = self._receive(0, self._batch_size - len(batch))
             if not more:
                 self.stop_event.wait(0.1)
             batch += more
         return batch
 
-    def _receive(self, wait_seconds: int) -> list[dict[str, Any]]:
-        room = min(SQS_MAX_MESSAGES, self._batch_size)
+    def _receive(self, wait_seconds: int, room: int = SQS_MAX_MESSAGES) -> list[dict[str, Any]]:
+        """One ReceiveMessage call for at most ``room`` messages (SQS gives 10 at most)."""
+        room = min(SQS_MAX_MESSAGES, room)
         answer = self._sqs.receive_message(
             QueueUrl=self._queue_url,
             MaxNumberOfMessages=room,

@@ -219,6 +219,26 @@ def test_an_upload_reaches_the_real_analyze_handler_and_cosmos(
     assert any("cat" in name for name in document["label_names"])
 
 
+def test_a_batch_never_holds_more_than_the_batch_size(
+    queues: tuple[Any, str, str], offline_stack: OfflineStack
+) -> None:
+    sqs, queue_url, _ = queues
+    batch_size = offline_stack.spec.triggers[0].batch_size  # 16: two receives of 10 overshoot
+    _send(sqs, queue_url, *(str(n) for n in range(batch_size + 9)))
+    handler = PartialHandler(set())
+    worker = Worker(
+        sqs,
+        queue_url,
+        FunctionHost("analyze", handler),
+        batch_size=batch_size,
+        batching_window_seconds=2,
+        wait_seconds=1,
+    )
+    first = worker.run_once()
+    assert first is not None
+    assert len(first.delete) == batch_size
+
+
 def test_without_partial_batch_responses_any_answer_settles_the_whole_batch() -> None:
     messages = [{"MessageId": "a"}, {"MessageId": "b"}]
     answer = {"batchItemFailures": [{"itemIdentifier": "a"}]}
