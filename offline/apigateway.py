@@ -10,7 +10,9 @@ itself is the template's gateway response for that case (an unknown route or met
 API Gateway gives when the answer is not a valid proxy response.
 
 Authorization has one hook, :attr:`Gateway.authorizer`: a method whose
-``AuthorizationType`` is not ``NONE`` is refused (401) unless an authorizer is installed.
+``AuthorizationType`` is not ``NONE`` is refused (401) unless an authorizer is installed;
+the route's ``authorizer`` names its entry in :attr:`ApiSpec.authorizers` (type, identity
+source, the user pools' ARNs).
 """
 
 from __future__ import annotations

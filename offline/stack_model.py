@@ -70,11 +70,21 @@ class GatewayResponse:
 
 
 @dataclass(frozen=True)
+class AuthorizerSpec:
+    """An ``AWS::ApiGateway::Authorizer``: what a route's ``authorizer`` names."""
+
+    type: str
+    identity_source: str
+    provider_arns: list[str]
+
+
+@dataclass(frozen=True)
 class ApiSpec:
-    """The REST API's routes and gateway responses."""
+    """The REST API's routes, gateway responses and authorizers."""
 
     routes: list[Route]
     gateway_responses: dict[str, GatewayResponse]
+    authorizers: dict[str, AuthorizerSpec] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,7 @@ class StackSpec:
                 gateway_responses={
                     k: GatewayResponse(**v) for k, v in api["gateway_responses"].items()
                 },
+                authorizers={k: AuthorizerSpec(**v) for k, v in api["authorizers"].items()},
             ),
         )
 
@@ -119,12 +130,13 @@ def read_stack(template: dict[str, Any], resolver: Resolver) -> StackSpec:
     return StackSpec(
         functions=functions,
         triggers=_triggers(resources, resolver, by_logical_id),
-        api=read_api(template),
+        api=read_api(template, resolver),
     )
 
 
-def read_api(template: dict[str, Any]) -> ApiSpec:
-    """The REST API of ``template``: routes (function by handler module) and gateway responses."""
+def read_api(template: dict[str, Any], resolver: Resolver | None = None) -> ApiSpec:
+    """The REST API of ``template``: routes (function by handler module), gateway responses
+    and authorizers (their provider ARNs resolved when a ``resolver`` is given)."""
     resources: dict[str, Any] = template.get("Resources", {})
     by_logical_id = {
         logical_id: str(props["Handler"]).rpartition(".")[0].rsplit(".", 1)[-1]
@@ -134,7 +146,20 @@ def read_api(template: dict[str, Any]) -> ApiSpec:
     return ApiSpec(
         routes=_routes(resources, by_logical_id),
         gateway_responses=_gateway_responses(resources),
+        authorizers=_authorizers(resources, resolver),
     )
+
+
+def _authorizers(resources: dict[str, Any], resolver: Resolver | None) -> dict[str, AuthorizerSpec]:
+    authorizers = {}
+    for logical_id, props in _of_type(resources, "AWS::ApiGateway::Authorizer").items():
+        arns = props.get("ProviderARNs") or []
+        authorizers[logical_id] = AuthorizerSpec(
+            type=str(props.get("Type", "")),
+            identity_source=str(props.get("IdentitySource", "")),
+            provider_arns=[str(a) for a in (resolver.resolve(arns) if resolver else arns)],
+        )
+    return authorizers
 
 
 def _of_type(resources: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:

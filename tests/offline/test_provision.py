@@ -192,6 +192,18 @@ def test_new_resource_types_are_provisioned_and_resolved_in_the_environment(
         "Type": "AWS::Cognito::UserPoolClient",
         "Properties": {"UserPoolId": {"Ref": "Users"}, "GenerateSecret": False},
     }
+    template["Resources"]["UsersAuthorizer"] = {
+        "Type": "AWS::ApiGateway::Authorizer",
+        "Properties": {
+            "Type": "COGNITO_USER_POOLS",
+            "IdentitySource": "method.request.header.Authorization",
+            "ProviderARNs": [{"Fn::GetAtt": ["Users", "Arn"]}],
+        },
+    }
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::ApiGateway::Method":
+            resource["Properties"]["AuthorizationType"] = "COGNITO_USER_POOLS"
+            resource["Properties"]["AuthorizerId"] = {"Ref": "UsersAuthorizer"}
     template["Resources"]["ImagesTable"] = {
         "Type": "AWS::DynamoDB::Table",
         "Properties": {
@@ -227,3 +239,8 @@ def test_new_resource_types_are_provisioned_and_resolved_in_the_environment(
         UserPoolId=pool["Id"], ClientId=environment["USER_POOL_CLIENT_ID"]
     )["UserPoolClient"]
     assert client["ClientName"] == "UsersClient"
+    # The route table says which authorizer guards each method, with the offline pool's ARN.
+    authorizer = stack.spec.api.authorizers["UsersAuthorizer"]
+    assert authorizer.provider_arns == [pool["Arn"]]
+    assert {route.authorizer for route in stack.spec.api.routes} == {"UsersAuthorizer"}
+    assert {route.authorization_type for route in stack.spec.api.routes} == {"COGNITO_USER_POOLS"}
