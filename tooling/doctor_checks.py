@@ -42,8 +42,8 @@ _PROBE_PNG = base64.b64decode(
 T = TypeVar("T")
 #: What to do when AWS cannot be asked at all (no credentials, no network, access denied).
 AWS_ACCESS_FIX = (
-    "sign in to AWS first (`aws configure`, `aws sso login` or AWS_PROFILE) with a role that "
-    "may read the secret, and check --region / AWS_REGION"
+    "sign in to AWS first (`aws configure`, `aws sso login` or AWS_PROFILE) as someone who "
+    "may read the stack and its secrets, and check --region / AWS_REGION"
 )
 
 

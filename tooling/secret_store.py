@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from tooling import stack_outputs
 from tooling.cli_support import (
     DEFAULT_STACK,
+    AwsAccessError,
     CommandError,
     aws_client,
     aws_error_code,
@@ -58,7 +59,7 @@ def resolve_secret_id(
     return stack_outputs.output_value(outputs, output_key, stack_name)
 
 
-class SecretAccessError(CommandError):
+class SecretAccessError(AwsAccessError):
     """The secret could not be read at all (credentials, network, permissions), as opposed
     to a secret that is missing or holds a bad value."""
 

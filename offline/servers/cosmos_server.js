@@ -48,7 +48,8 @@ server.on("request", (req, res) => {
       const body = Buffer.concat(chunks);
       const { method, url, headers } = req;
       const entry = { at: Date.now(), method, url, headers, body: body.toString("base64") };
-      appendFileSync(journalPath, JSON.stringify(entry) + "\n");
+      // Documents and keys: readable by this user only.
+      appendFileSync(journalPath, JSON.stringify(entry) + "\n", { mode: 0o600 });
       handle(request(method, url, headers, body), res);
     });
   }

@@ -26,6 +26,7 @@ import argparse
 import base64
 import io
 import json
+import os
 import signal
 import sys
 import threading
@@ -72,7 +73,9 @@ class Journal:
         self.enabled = False
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = path.open("a", encoding="utf-8")
+        # It holds what moto holds, secret values included: readable by this user only.
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._file = os.fdopen(descriptor, "a", encoding="utf-8")
 
     def write(self, entry: dict[str, Any]) -> None:
         """Append one entry (a no-op while replaying)."""

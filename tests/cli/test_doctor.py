@@ -201,13 +201,18 @@ def test_without_aws_credentials_it_says_to_sign_in_not_to_set_the_secrets(
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # forget credentials found earlier
 
-    result = tricloud(*doctor_args(healthy))
+    explicit = tricloud(*doctor_args(healthy))
+    from_stack = tricloud("doctor")
 
-    assert result.code == 1
-    for check in ("GCP secret", "Cosmos secret"):
+    assert (explicit.code, from_stack.code) == (1, 1)
+    for result, check in (
+        (explicit, "GCP secret"),
+        (explicit, "Cosmos secret"),
+        (from_stack, "Stack outputs"),
+    ):
         report = result.line(check)
         assert "no AWS credentials found" in report
-        assert "aws configure" in report
+        assert "sign in to AWS first" in report
         assert "tricloud secrets set" not in report
 
 
