@@ -46,7 +46,9 @@ _RESTART_ATTEMPTS = 3
 HELP = """\
 Run tricloud offline: the page and API on http://127.0.0.1:PORT, with moto (S3, SQS,
 Secrets Manager), cosmosdb-server and a local Vision server behind it, all on 127.0.0.1.
-Stops cleanly on Ctrl-C or SIGTERM.
+What runs (resources, functions, queue trigger, API routes) is read from the CDK app's
+template, synthesized without bundling and cached in build/offline-template/. Stops
+cleanly on Ctrl-C or SIGTERM.
 
 A server that dies is restarted (one line on stderr). Photos, documents and queued
 messages are journaled in DIR/state/ and survive a restart of any server; with --data
