@@ -140,6 +140,7 @@ class Worker:
         report_batch_item_failures: bool = True,
         wait_seconds: int = 2,
         journal: Path | None = None,
+        release_requested: threading.Event | None = None,
     ) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
@@ -151,7 +152,7 @@ class Worker:
         self._journal = journal
         self._retrying: list[str] = []
         self._held: list[str] = []
-        self.release_requested = threading.Event()
+        self.release_requested = release_requested or threading.Event()
         self._region: str = sqs.meta.region_name
         self._queue_arn: str = sqs.get_queue_attributes(
             QueueUrl=queue_url, AttributeNames=["QueueArn"]
@@ -277,6 +278,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging(LOG)
     stop_on_sigterm()
+    # SIGUSR1: a server the function needs was restarted; retry what failed meanwhile.
+    # Installed first: its default action would end the process.
+    release = threading.Event()
+    signal.signal(signal.SIGUSR1, lambda signum, frame: release.set())
     spec = StackSpec.load(args.stack)
     trigger = spec.triggers[0]
     host = FunctionHost.from_spec(spec.functions[trigger.function])
@@ -288,9 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         batching_window_seconds=trigger.batching_window_seconds,
         report_batch_item_failures=trigger.report_batch_item_failures,
         journal=args.journal,
+        release_requested=release,
     )
-    # SIGUSR1: a server the function needs was restarted; retry what failed meanwhile.
-    signal.signal(signal.SIGUSR1, lambda signum, frame: worker.release_requested.set())
     worker.release_held()  # what a killed previous run held
     if args.ready_file:
         args.ready_file.touch()
