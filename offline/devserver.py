@@ -39,7 +39,7 @@ from offline.apigateway import (
 )
 from offline.lambda_runtime import FunctionHost
 from offline.service import configure_logging, serve_until_stopped, stop_on_sigterm
-from offline.stack_model import StackSpec
+from offline.stack_model import SiteSpec, StackSpec
 from stacks.csp import content_security_policy
 
 LOG = logging.getLogger("offline.devserver")
@@ -82,6 +82,7 @@ class DevServer(ThreadingHTTPServer):
         upload_origin: str,
         *,
         gateway: Gateway,
+        site: SiteSpec | None = None,
         request_timeout: float = REQUEST_TIMEOUT_SECONDS,
     ) -> None:
         super().__init__(address, DevRequestHandler)
@@ -89,15 +90,17 @@ class DevServer(ThreadingHTTPServer):
         self.web_root = web_root.resolve()
         self.security_headers = security_headers(upload_origin)
         self.gateway = gateway
+        self.site = site
         self.request_timeout = request_timeout
 
 
 class DevRequestHandler(BaseHTTPRequestHandler):
     """Answers one request: ``/api/*`` through the gateway, anything else from ``web/``.
 
-    Every method reaches :meth:`_dispatch` (API Gateway answers unknown methods itself);
-    every error, including the ones ``http.server`` makes for a malformed request, is JSON
-    with the security headers.
+    Every method reaches :meth:`_dispatch`: CloudFront's behaviors (the template's allowed
+    methods per path) refuse some with a 403, API Gateway answers the rest of the unknown
+    ones itself; every error, including the ones ``http.server`` makes for a malformed
+    request, is JSON with the security headers.
     """
 
     server: DevServer
@@ -121,9 +124,13 @@ class DevRequestHandler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         url = urlsplit(self.path)
         raw_path = url.path
+        site = self.server.site
         if not _printable(unquote(raw_path)) or not _printable(url.query):
             self.close_connection = True
             self._send(_json_error(400, "invalid_request", "The path is not valid."))
+        elif site is not None and self.command not in site.allowed_methods(raw_path):
+            # CloudFront refuses a method its behavior does not allow; it never reaches the API.
+            self._send(_json_error(403, "method_not_allowed", "This method is not allowed here."))
         elif raw_path == "/api" or raw_path.startswith("/api/"):
             self._send(self._api(raw_path, url.query))
         elif self.command in ("GET", "HEAD"):
@@ -253,6 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.web_root,
             upload_origin_from_env(os.environ),
             gateway=Gateway(spec.api),
+            site=spec.site,
         )
     except OSError as error:
         LOG.error("cannot listen on 127.0.0.1:%d: %s", args.port, error)

@@ -4,11 +4,13 @@
 offline resources) into plain data: the functions (entry point, resolved environment,
 timeout, memory), the SQS trigger of the worker (batch size, window, partial batch
 responses) and the API (routes with their function, authorization type, request
-validation; the gateway responses). The dev server and the worker load it from JSON.
+validation; the gateway responses) and the CloudFront behaviors in front of it (the methods
+each path lets through). The dev server and the worker load it from JSON.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -88,12 +90,39 @@ class ApiSpec:
 
 
 @dataclass(frozen=True)
+class Behavior:
+    """A CloudFront cache behavior: the paths it serves and the methods it lets through."""
+
+    path_pattern: str
+    allowed_methods: list[str]
+
+
+@dataclass(frozen=True)
+class SiteSpec:
+    """The CloudFront distribution's behaviors (the default one last, pattern ``*``)."""
+
+    behaviors: list[Behavior]
+
+    def allowed_methods(self, path: str) -> list[str]:
+        """The methods CloudFront passes on for ``path`` (first matching behavior)."""
+        for behavior in self.behaviors:
+            if fnmatch.fnmatchcase(path, behavior.path_pattern):
+                return behavior.allowed_methods
+        return list(_CLOUDFRONT_DEFAULT_METHODS)
+
+
+#: What a CloudFront behavior allows when the template names no methods.
+_CLOUDFRONT_DEFAULT_METHODS = ("GET", "HEAD")
+
+
+@dataclass(frozen=True)
 class StackSpec:
     """Everything the offline processes need from the template."""
 
     functions: dict[str, FunctionSpec]
     triggers: list[QueueTrigger]
     api: ApiSpec
+    site: SiteSpec = field(default_factory=lambda: SiteSpec([]))
 
     def to_json(self) -> str:
         """This spec as JSON (for ``--stack FILE`` of the dev server and the worker)."""
@@ -114,6 +143,7 @@ class StackSpec:
                 },
                 authorizers={k: AuthorizerSpec(**v) for k, v in api["authorizers"].items()},
             ),
+            site=SiteSpec([Behavior(**b) for b in data["site"]["behaviors"]]),
         )
 
     @classmethod
@@ -131,7 +161,25 @@ def read_stack(template: dict[str, Any], resolver: Resolver) -> StackSpec:
         functions=functions,
         triggers=_triggers(resources, resolver, by_logical_id),
         api=read_api(template, resolver),
+        site=read_site(template),
     )
+
+
+def read_site(template: dict[str, Any]) -> SiteSpec:
+    """The behaviors of the template's CloudFront distribution (none: every method passes)."""
+    for props in _of_type(template.get("Resources", {}), "AWS::CloudFront::Distribution").values():
+        config = props.get("DistributionConfig", {})
+        behaviors = [
+            Behavior(
+                str(b["PathPattern"]),
+                [str(m) for m in b.get("AllowedMethods", _CLOUDFRONT_DEFAULT_METHODS)],
+            )
+            for b in config.get("CacheBehaviors", [])
+        ]
+        default = config.get("DefaultCacheBehavior", {})
+        methods = default.get("AllowedMethods", _CLOUDFRONT_DEFAULT_METHODS)
+        return SiteSpec([*behaviors, Behavior("*", [str(m) for m in methods])])
+    return SiteSpec([Behavior("*", ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"])])
 
 
 def read_api(template: dict[str, Any], resolver: Resolver | None = None) -> ApiSpec:

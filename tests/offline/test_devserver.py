@@ -24,7 +24,7 @@ from offline.apigateway import Gateway
 from offline.devserver import DevServer
 from offline.lambda_runtime import FunctionHost
 from offline.service import serving_in_thread
-from offline.stack_model import ApiSpec, read_api
+from offline.stack_model import ApiSpec, read_api, read_site
 from stacks.csp import content_security_policy
 
 UPLOAD_ORIGIN = "http://127.0.0.1:4566"
@@ -228,6 +228,44 @@ def test_a_client_that_stalls_is_disconnected(base_url: str) -> None:
         sock.sendall(b"POST /api/uploads HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")
         # The server's socket timeout (1 s here) ends the connection: recv sees EOF.
         assert sock.recv(65536) == b""
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("TRACE", "/api/images", 403),  # not in the /api/* behavior's methods
+        ("BREW", "/api/health", 403),
+        ("POST", "/index.html", 403),  # the default behavior: GET and HEAD
+        ("OPTIONS", "/", 403),
+        ("OPTIONS", "/api/images", 404),  # let through: API Gateway has no such method
+        ("GET", "/", 200),
+    ],
+)
+def test_the_distributions_behaviors_refuse_methods_before_the_api(
+    stack_template: dict[str, Any],
+    recorder: Recorder,
+    tmp_path: Path,
+    method: str,
+    path: str,
+    status: int,
+) -> None:
+    (tmp_path / "index.html").write_text("<!doctype html><title>t</title>")
+    hosts = {name: FunctionHost(name, recorder) for name in ("presign", "list_images", "detail")}
+    server = DevServer(
+        ("127.0.0.1", 0),
+        hosts,
+        tmp_path,
+        UPLOAD_ORIGIN,
+        gateway=Gateway(read_api(stack_template)),
+        site=read_site(stack_template),
+    )
+    with serving_in_thread(server) as url:
+        answer = requests.request(method, url + path, timeout=10)
+    assert answer.status_code == status
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    if status != 200:
+        assert set(answer.json()["error"]) == {"code", "message"}
+    assert recorder.events == []
 
 
 def test_a_method_with_an_authorizer_needs_the_gateways_hook(
