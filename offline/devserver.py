@@ -16,6 +16,7 @@ same policy offline; HSTS is left out because the demo is plain HTTP on 127.0.0.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import json
 import logging
@@ -92,6 +93,13 @@ class DevServer(ThreadingHTTPServer):
         self.gateway = gateway
         self.site = site
         self.request_timeout = request_timeout
+        #: Invocations run here so that a request can stop waiting at the route's timeout.
+        self.invocations = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="invoke")
+
+    def server_close(self) -> None:
+        """Close the socket; running invocations are not waited for."""
+        super().server_close()
+        self.invocations.shutdown(wait=False)
 
 
 class DevRequestHandler(BaseHTTPRequestHandler):
@@ -153,8 +161,13 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         if refused is not None:
             return refused
         host = self.server.functions[match.route.function]
+        invocation = self.server.invocations.submit(host.invoke, event)
         try:
-            result = host.invoke(event)
+            result = invocation.result(timeout=match.route.timeout_ms / 1000)
+        except concurrent.futures.TimeoutError:
+            # API Gateway stops waiting; the function runs on (as Lambda would, to its timeout).
+            LOG.warning("%s took longer than the integration timeout", host.function_name)
+            return gateway.error("INTEGRATION_TIMEOUT", "Endpoint request timed out")
         except Exception:
             LOG.exception("%s raised (API Gateway answers 502)", host.function_name)
             return bad_gateway(gateway)

@@ -48,6 +48,10 @@ class QueueTrigger:
     max_concurrency: int | None
 
 
+#: API Gateway's integration timeout when the method sets none.
+DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000
+
+
 @dataclass(frozen=True)
 class Route:
     """One method on one API resource, its function, authorization and validation."""
@@ -61,6 +65,7 @@ class Route:
     validate_parameters: bool = False
     models: dict[str, Any] = field(default_factory=dict)
     parameters: dict[str, bool] = field(default_factory=dict)
+    timeout_ms: int = DEFAULT_INTEGRATION_TIMEOUT_MS
 
 
 @dataclass(frozen=True)
@@ -292,7 +297,8 @@ def _routes(resources: dict[str, Any], functions: dict[str, str]) -> list[Route]
     for props in _of_type(resources, "AWS::ApiGateway::Method").values():
         resource = props.get("ResourceId")
         resource_id = resource.get("Ref") if isinstance(resource, dict) else None
-        target = references(props.get("Integration", {}).get("Uri"))
+        integration = props.get("Integration", {})
+        target = references(integration.get("Uri"))
         function = next((functions[t] for t in target if t in functions), None)
         if function is None:
             continue
@@ -312,6 +318,7 @@ def _routes(resources: dict[str, Any], functions: dict[str, str]) -> list[Route]
                     if (model_id := _ref(model)) in models
                 },
                 parameters={k: bool(v) for k, v in (props.get("RequestParameters") or {}).items()},
+                timeout_ms=int(integration.get("TimeoutInMillis", DEFAULT_INTEGRATION_TIMEOUT_MS)),
             )
         )
     return sorted(routes, key=lambda route: (route.resource, route.method))

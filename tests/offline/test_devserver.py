@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -266,6 +267,33 @@ def test_the_distributions_behaviors_refuse_methods_before_the_api(
     if status != 200:
         assert set(answer.json()["error"]) == {"code", "message"}
     assert recorder.events == []
+
+
+def test_a_function_slower_than_the_integration_timeout_is_a_504(
+    stack_template: dict[str, Any], tmp_path: Path
+) -> None:
+    template = copy.deepcopy(stack_template)
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::ApiGateway::Method":
+            resource["Properties"]["Integration"]["TimeoutInMillis"] = 100
+    release = threading.Event()
+
+    def slow(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        release.wait(30)
+        return {"statusCode": 200, "body": "late"}
+
+    hosts = {name: FunctionHost(name, slow) for name in ("presign", "list_images", "detail")}
+    gateway = Gateway(read_api(template))
+    server = DevServer(("127.0.0.1", 0), hosts, tmp_path, UPLOAD_ORIGIN, gateway=gateway)
+    try:
+        with serving_in_thread(server) as url:
+            answer = requests.get(f"{url}/api/health", timeout=30)
+    finally:
+        release.set()
+    assert answer.status_code == 504
+    assert answer.json() == {
+        "error": {"code": "gateway_error", "message": "Endpoint request timed out"}
+    }
 
 
 def test_a_method_with_an_authorizer_needs_the_gateways_hook(
