@@ -9,6 +9,7 @@ the offline account. It resolves ``Ref``, ``Fn::GetAtt``, ``Fn::Join``, ``Fn::Su
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,8 +62,10 @@ class Resolver:
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::StackName": self.stack_name,
+            # A stack id ends in a UUID (the upload bucket's name takes its last group); a
+            # fixed one per stack name keeps names stable across restarts with --data.
             "AWS::StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/"
-            f"{self.stack_name}/offline",
+            f"{self.stack_name}/{uuid.uuid5(uuid.NAMESPACE_URL, 'tricloud:' + self.stack_name)}",
             "AWS::NoValue": "",
         }
         if name not in values:

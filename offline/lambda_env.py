@@ -41,6 +41,9 @@ def offline_endpoints(
     """What only the offline stack sets: where the local servers are, dummy credentials."""
     return {
         "AWS_ENDPOINT_URL": aws_endpoint,
+        # The template sets the regional S3 endpoint (signed URL hosts = the CSP's); boto3
+        # prefers this service-specific variable over AWS_ENDPOINT_URL, so moto replaces it.
+        "AWS_ENDPOINT_URL_S3": aws_endpoint,
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
         # moto's documented dummy credentials: they open nothing.
