@@ -16,6 +16,8 @@ Keys (defaults in `cdk.json` and on `TricloudConfig`):
   analyze_max_concurrency: the S3 -> SQS -> analyze pipeline.
 - api_throttle_rate_limit, api_throttle_burst_limit: API stage throttling.
 - vision_features, vision_max_results, vision_timeout_seconds: the Vision request.
+- access (private | public), allow_signup: who may use the API (Cognito sign-in or anyone).
+- daily_image_limit, daily_image_limit_per_user: the spending cap (uploads per UTC day).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ VISION_FEATURES = frozenset(
     }
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+ACCESS_MODES = ("private", "public")
 # The values CloudWatch Logs accepts for a retention period, in days.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
 
@@ -97,6 +100,16 @@ class TricloudConfig:
     )
     vision_max_results: int = 10
     vision_timeout_seconds: int = 20
+    access: str = "private"
+    allow_signup: bool = False
+    # About 0.6 US cents of Vision per image (four features): at most ~6 USD a day by default.
+    daily_image_limit: int = 1000
+    daily_image_limit_per_user: int = 100
+
+    @property
+    def private(self) -> bool:
+        """True when the API needs a Cognito sign-in."""
+        return self.access == "private"
 
     @classmethod
     def from_context(cls, get: Callable[[str], Any]) -> TricloudConfig:
@@ -130,7 +143,20 @@ class TricloudConfig:
             vision_features=_vision_features(reader),
             vision_max_results=reader.integer("vision_max_results", 10, 1, 100),
             vision_timeout_seconds=reader.integer("vision_timeout_seconds", 20, 1, 60),
+            access=reader.choice("access", "private", ACCESS_MODES),
+            allow_signup=reader.boolean("allow_signup", default=False),
+            daily_image_limit=reader.integer("daily_image_limit", 1000, 1, 1_000_000),
+            daily_image_limit_per_user=reader.integer(
+                "daily_image_limit_per_user", 100, 1, 1_000_000
+            ),
         )
+        if config.daily_image_limit_per_user > config.daily_image_limit:
+            raise ConfigError(
+                f"daily_image_limit_per_user ({config.daily_image_limit_per_user}) must be at "
+                f"most daily_image_limit ({config.daily_image_limit})"
+            )
+        if config.allow_signup and not config.private:
+            raise ConfigError("allow_signup needs access=private (public mode has no sign-in)")
         if config.analyze_batch_size > 10 and config.analyze_batching_window_seconds < 1:
             raise ConfigError(
                 f"analyze_batch_size={config.analyze_batch_size} needs "
@@ -184,6 +210,16 @@ class _Reader:
                 f"context {key}={value!r} is invalid: expected a whole number from {low} to {high}"
             )
         return number
+
+    def boolean(self, key: str, *, default: bool) -> bool:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise ConfigError(f"context {key}={value!r} is invalid: expected true or false")
 
     def choice(self, key: str, default: T, allowed: tuple[T, ...]) -> T:
         value = self.raw(key)

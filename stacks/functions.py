@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -18,6 +19,7 @@ from stacks.bundling import LAMBDAS_DIR, RUNTIME, function_code
 from stacks.config import TricloudConfig
 
 UPLOAD_PREFIX = "uploads/"
+THUMB_PREFIX = "thumbs/"
 # CloudWatch Logs retention periods by day count (the keys are config.LOG_RETENTION_DAYS).
 _RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
@@ -70,7 +72,7 @@ LIST_IMAGES = FunctionSpec(
 )
 DETAIL = FunctionSpec(
     "detail",
-    "GET /api/images/{id}: one Cosmos DB read plus a pre-signed GET URL",
+    "GET and DELETE /api/images/{id}: one image (pre-signed GET URL) or its removal",
     512,
     Duration.seconds(15),
 )
@@ -94,14 +96,17 @@ class Functions(Construct):
         upload_bucket_name: str,
         gcp_secret: secretsmanager.ISecret,
         cosmos_secret: secretsmanager.ISecret,
+        usage_table: dynamodb.ITable,
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
         uploads_arn = f"arn:{Aws.PARTITION}:s3:::{upload_bucket_name}/{UPLOAD_PREFIX}*"
+        thumbs_arn = f"arn:{Aws.PARTITION}:s3:::{upload_bucket_name}/{THUMB_PREFIX}*"
         common = {
             "POWERTOOLS_SERVICE_NAME": "tricloud",
             "POWERTOOLS_LOG_LEVEL": config.log_level,
             "POWERTOOLS_METRICS_NAMESPACE": "Tricloud",
+            "ACCESS_MODE": config.access,
         }
         cosmos = {"COSMOS_SECRET_ID": cosmos_secret.secret_arn}
 
@@ -112,9 +117,13 @@ class Functions(Construct):
                 "UPLOAD_BUCKET": upload_bucket_name,
                 "MAX_UPLOAD_BYTES": str(config.max_upload_bytes),
                 "UPLOAD_URL_TTL_SECONDS": str(config.upload_url_ttl_seconds),
+                "USAGE_TABLE": usage_table.table_name,
+                "DAILY_IMAGE_LIMIT": str(config.daily_image_limit),
+                "DAILY_IMAGE_LIMIT_PER_USER": str(config.daily_image_limit_per_user),
             },
         )
         self.presign.add_to_role_policy(_allow("s3:PutObject", uploads_arn))
+        self.presign.add_to_role_policy(_allow("dynamodb:UpdateItem", usage_table.table_arn))
 
         self.analyze = self._function(
             ANALYZE,
@@ -147,6 +156,9 @@ class Functions(Construct):
             },
         )
         self.detail.add_to_role_policy(_allow("s3:GetObject", uploads_arn))
+        self.detail.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:DeleteObject"], resources=[uploads_arn, thumbs_arn])
+        )
         cosmos_secret.grant_read(self.detail)
 
     @property

@@ -23,9 +23,21 @@ UPLOADS_ARN = {
         ],
     ]
 }
-COMMON_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE"}
+COMMON_ENV = {
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_LOG_LEVEL",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "ACCESS_MODE",
+}
 EXPECTED_ENV = {
-    "presign": {"UPLOAD_BUCKET", "MAX_UPLOAD_BYTES", "UPLOAD_URL_TTL_SECONDS"},
+    "presign": {
+        "UPLOAD_BUCKET",
+        "MAX_UPLOAD_BYTES",
+        "UPLOAD_URL_TTL_SECONDS",
+        "USAGE_TABLE",
+        "DAILY_IMAGE_LIMIT",
+        "DAILY_IMAGE_LIMIT_PER_USER",
+    },
     "analyze": {
         "UPLOAD_BUCKET",
         "MAX_UPLOAD_BYTES",
@@ -83,6 +95,7 @@ def test_environment_follows_the_contract(default: Synth) -> None:
         env = function["Environment"]["Variables"]
         assert set(env) == COMMON_ENV | EXPECTED_ENV[name], name
         assert env["POWERTOOLS_SERVICE_NAME"] == "tricloud"
+        assert env["ACCESS_MODE"] == "private"
     analyze = _functions(default)["analyze"]["Environment"]["Variables"]
     assert analyze["MAX_UPLOAD_BYTES"] == "10485760"
     assert analyze["VISION_FEATURES"] == (
@@ -98,14 +111,26 @@ def test_analyze_outlasts_a_vision_batch(default: Synth) -> None:
     assert analyze["MemorySize"] >= 1024
 
 
+THUMBS_ARN = json.loads(json.dumps(UPLOADS_ARN).replace("/uploads/*", "/thumbs/*"))
+
+
 @pytest.mark.parametrize(
     ("name", "s3_action"),
-    [("presign", "s3:PutObject"), ("analyze", "s3:GetObject"), ("detail", "s3:GetObject")],
+    [("presign", "s3:PutObject"), ("analyze", "s3:GetObject")],
 )
 def test_s3_access_is_one_action_on_uploads_only(default: Synth, name: str, s3_action: str) -> None:
     statements = _statements(default, _functions(default)[name])
     s3 = [s for s in statements if any(a.startswith("s3:") for a in _actions(s))]
     assert s3 == [{"Action": s3_action, "Effect": "Allow", "Resource": UPLOADS_ARN}]
+
+
+def test_detail_reads_uploads_and_deletes_uploads_and_thumbnails(default: Synth) -> None:
+    statements = _statements(default, _functions(default)["detail"])
+    s3 = [s for s in statements if any(a.startswith("s3:") for a in _actions(s))]
+    assert s3 == [
+        {"Action": "s3:GetObject", "Effect": "Allow", "Resource": UPLOADS_ARN},
+        {"Action": "s3:DeleteObject", "Effect": "Allow", "Resource": [THUMBS_ARN, UPLOADS_ARN]},
+    ]
 
 
 def test_list_images_has_no_s3_access(default: Synth) -> None:
