@@ -19,6 +19,7 @@ __all__ = [
     "CosmosConfig",
     "ImageLimits",
     "StorageConfig",
+    "UsageConfig",
     "VisionConfig",
 ]
 
@@ -153,3 +154,21 @@ class CosmosConfig:
         if ca_bundle is not None and not os.path.isfile(ca_bundle):
             raise ConfigError("environment variable COSMOS_CA_BUNDLE must name an existing file")
         return cls(secret_id=_required(env, "COSMOS_SECRET_ID"), ca_bundle=ca_bundle)
+
+
+@dataclass(frozen=True)
+class UsageConfig:
+    """The daily cap: the counter table and the limits (uploads per UTC day)."""
+
+    table: str
+    daily_limit: int
+    daily_limit_per_user: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> UsageConfig:
+        """Read USAGE_TABLE, DAILY_IMAGE_LIMIT and DAILY_IMAGE_LIMIT_PER_USER."""
+        return cls(
+            table=_required(env, "USAGE_TABLE"),
+            daily_limit=_int(env, "DAILY_IMAGE_LIMIT", 1000, 1, 1_000_000),
+            daily_limit_per_user=_int(env, "DAILY_IMAGE_LIMIT_PER_USER", 100, 1, 1_000_000),
+        )

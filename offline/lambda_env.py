@@ -14,6 +14,7 @@ def lambda_environment(
     resources: AwsResources,
     vision_endpoint: str,
     cosmos_ca_bundle: Path,
+    access: str = "private",
 ) -> dict[str, str]:
     """Variables as the CDK stack sets them, plus the offline-only endpoints.
 
@@ -31,6 +32,10 @@ def lambda_environment(
         "COSMOS_SECRET_ID": resources.cosmos_secret_arn,
         "VISION_API_ENDPOINT": vision_endpoint,
         "COSMOS_CA_BUNDLE": str(cosmos_ca_bundle),
+        "ACCESS_MODE": access,
+        "USAGE_TABLE": resources.usage_table,
+        "DAILY_IMAGE_LIMIT": "1000",
+        "DAILY_IMAGE_LIMIT_PER_USER": "100",
         "POWERTOOLS_SERVICE_NAME": "tricloud",
         "POWERTOOLS_METRICS_NAMESPACE": "Tricloud",
         "POWERTOOLS_TRACE_DISABLED": "true",

@@ -1,8 +1,9 @@
 """Create the offline stack's cloud resources, shaped as the CDK stack makes them in AWS.
 
 On moto: the upload bucket (CORS for the site origin, S3 → SQS notification for
-``uploads/``), the analyze queue with a redrive policy to its dead-letter queue, and the
-two Secrets Manager secrets (GCP credentials JSON, Cosmos settings JSON). The Cosmos
+``uploads/``), the analyze queue with a redrive policy to its dead-letter queue, the
+two Secrets Manager secrets (GCP credentials JSON, Cosmos settings JSON) and the daily cap's
+usage table (DynamoDB, TTL on ``expires_at``). The Cosmos
 database and container come from :func:`tooling.cosmos_setup.ensure_container`.
 """
 
@@ -40,6 +41,7 @@ class AwsResources:
     dlq_arn: str
     gcp_secret_arn: str
     cosmos_secret_arn: str
+    usage_table: str
 
 
 def moto_client(service: str, endpoint: str) -> Any:
@@ -122,7 +124,26 @@ def provision_aws(
         Name=f"{prefix}/gcp-credentials", SecretString=local_gcp_credentials_json()
     )["ARN"]
     cosmos_arn = manager.create_secret(Name=f"{prefix}/cosmos", SecretString=cosmos_secret)["ARN"]
-    return AwsResources(bucket, queue_url, queue_arn, dlq_url, dlq_arn, gcp_arn, cosmos_arn)
+    usage_table = create_usage_table(endpoint, f"{prefix}-usage-{secrets.token_hex(4)}")
+    return AwsResources(
+        bucket, queue_url, queue_arn, dlq_url, dlq_arn, gcp_arn, cosmos_arn, usage_table
+    )
+
+
+def create_usage_table(endpoint: str, name: str) -> str:
+    """The daily cap's counter table as stacks/usage.py makes it (key ``pk``, TTL); its name."""
+    dynamodb = moto_client("dynamodb", endpoint)
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.update_time_to_live(
+        TableName=name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
+    )
+    return name
 
 
 def provision_offline(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -9,9 +10,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.adapters.storage import Storage, make_s3_client
-from lambdas.config import StorageConfig
-from lambdas.handlers._api import json_body, json_response, make_resolver
+from lambdas.adapters.usage import UsageCounters, UsageUnavailableError, make_dynamodb_client
+from lambdas.config import StorageConfig, UsageConfig
+from lambdas.errors import ServiceUnavailableError
+from lambdas.handlers._api import is_public, json_body, json_response, make_resolver, request_owner
 from lambdas.observability import logger, tracer
+from lambdas.services.quota import DailyCap
 from lambdas.services.uploads import new_upload_key, parse_upload_request
 
 app = make_resolver()
@@ -24,6 +28,15 @@ def _storage() -> tuple[StorageConfig, Storage]:
     return config, Storage(make_s3_client(), config.bucket)
 
 
+@cache
+def _cap() -> DailyCap:
+    """The daily cap on the usage table, built once per container."""
+    config = UsageConfig.from_env()
+    counters = UsageCounters(make_dynamodb_client(), config.table)
+    per_user = None if is_public() else config.daily_limit_per_user
+    return DailyCap(counters, config.daily_limit, per_user)
+
+
 @app.get("/api/health")
 def health() -> dict[str, str]:
     """Liveness: answers without touching any other service."""
@@ -32,9 +45,15 @@ def health() -> dict[str, str]:
 
 @app.post("/api/uploads")
 def create_upload() -> Any:
-    """Validate the request and answer 201 with the id and the pre-signed POST."""
+    """Validate the request, count it against the daily caps (429 over them) and answer 201
+    with the id and the pre-signed POST."""
+    owner = request_owner(app)
     config, storage = _storage()
     request = parse_upload_request(json_body(app), config.max_upload_bytes)
+    try:
+        _cap().take(owner, datetime.now(UTC))
+    except UsageUnavailableError as exc:
+        raise ServiceUnavailableError("The usage counter is unavailable; try again.") from exc
     image_id, key = new_upload_key(request.content_type)
     post = storage.presign_upload(
         key, request.content_type, config.max_upload_bytes, config.upload_url_ttl_seconds

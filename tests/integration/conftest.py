@@ -12,7 +12,7 @@ from urllib.parse import unquote_plus
 import pytest
 import requests
 from azure.cosmos import ContainerProxy
-from unit.events import FakeLambdaContext, api_event, sqs_event
+from unit.events import TEST_OWNER, FakeLambdaContext, api_event, sqs_event
 
 from lambdas.handlers import analyze, detail, list_images, presign
 from offline.provision import COSMOS_CONTAINER, COSMOS_DATABASE, AwsResources, moto_client
@@ -20,6 +20,7 @@ from offline.servers import CosmosServer
 
 HANDLER_CACHES: tuple[Callable[..., Any], ...] = (
     presign._storage,
+    presign._cap,
     detail._dependencies,
     list_images._store,
     analyze._analyzer,
@@ -55,14 +56,33 @@ class Stack:
         return arn
 
     def api(
-        self, method: str, path: str, *, query: dict[str, str] | None = None, body: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, str] | None = None,
+        body: Any = None,
+        owner: str | None = TEST_OWNER,
     ) -> tuple[int, Any]:
-        """Send an API Gateway proxy event to the function that serves ``path``."""
-        raw = body if isinstance(body, str) or body is None else json.dumps(body)
-        event = api_event(method, path, query=query, body=raw)
-        module = _api_module(path)
-        response = module.handler(event, FakeLambdaContext())
+        """Send an API Gateway proxy event (signed in as ``owner``) to the function that
+        serves ``path``."""
+        response = self.raw_api(method, path, query=query, body=body, owner=owner)
         return response["statusCode"], json.loads(response["body"])
+
+    def raw_api(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, str] | None = None,
+        body: Any = None,
+        owner: str | None = TEST_OWNER,
+    ) -> dict[str, Any]:
+        """The proxy response (status, headers, body) of :meth:`api`'s request."""
+        raw = body if isinstance(body, str) or body is None else json.dumps(body)
+        event = api_event(method, path, query=query, body=raw, owner=owner)
+        response: dict[str, Any] = _api_module(path).handler(event, FakeLambdaContext())
+        return response
 
     def upload(self, data: bytes, content_type: str = "image/jpeg") -> str:
         """Ask for an upload URL and POST ``data`` to it, as the browser does; the image id."""

@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 
 from lambdas.handlers import detail, list_images, presign
+from lambdas.services.quota import DailyCap
 
+from .counters import MemoryCounters
 from .events import FakeLambdaContext, api_event
 
 
@@ -29,6 +31,8 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    # The cap's counters live in DynamoDB (tests/integration/test_daily_cap.py); here in memory.
+    monkeypatch.setattr(presign, "_cap", lambda: DailyCap(MemoryCounters(), 1000, 100))
     presign._storage.cache_clear()
     yield
     presign._storage.cache_clear()
@@ -148,3 +152,33 @@ def test_list_rejects_bad_limits(limit: str) -> None:
     status, body, _ = call(list_images, "GET", "/api/images", query={"limit": limit})
     assert status == 400
     assert_error(body, "bad_request")
+
+
+@pytest.mark.parametrize("owner", [None, "", "../other-user", "a" * 65])
+def test_private_mode_refuses_a_request_without_a_verified_user(owner: str | None) -> None:
+    status, body, _ = call(
+        presign,
+        "POST",
+        "/api/uploads",
+        body=json.dumps({"content_type": "image/jpeg", "size": 5}),
+        owner=owner,
+    )
+    assert status == 401
+    assert_error(body, "unauthorized")
+
+
+def test_public_mode_needs_no_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACCESS_MODE", "public")
+    body = json.dumps({"content_type": "image/jpeg", "size": 5})
+    assert call(presign, "POST", "/api/uploads", body=body, owner=None)[0] == 201
+
+
+def test_over_the_cap_is_429_with_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    counters = MemoryCounters()
+    monkeypatch.setattr(presign, "_cap", lambda: DailyCap(counters, 1, 1))
+    body = json.dumps({"content_type": "image/jpeg", "size": 5})
+    assert call(presign, "POST", "/api/uploads", body=body)[0] == 201
+    status, answer, headers = call(presign, "POST", "/api/uploads", body=body)
+    assert status == 429
+    assert_error(answer, "daily_limit_reached")
+    assert 1 <= int(headers["Retry-After"][0]) <= 86400
