@@ -41,13 +41,16 @@ class Route:
         return found.groupdict() if found else None
 
 
-#: The API of DESIGN.md: route → function (presign, list_images, detail).
+#: The API of stacks/api.py: route → function (presign, list_images, detail).
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/health", "presign"),
     Route("POST", "/api/uploads", "presign"),
     Route("GET", "/api/images", "list_images"),
     Route("GET", "/api/images/{id}", "detail"),
+    Route("DELETE", "/api/images/{id}", "detail"),
 )
+#: Routes API Gateway serves without the Cognito authorizer (stacks/api.py).
+OPEN_RESOURCES = frozenset({"/api/health"})
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ creates the bucket, queues, secrets and Cosmos container as the CDK stack does i
 then the analyze worker and the dev server. It prints ``tricloud is running at URL`` only
 when every server is up and ``/api/health`` answers, then where its connection settings
 are (``demo.env``: addresses and secret ids for ``tricloud doctor --env-file``).
+Private mode (the default) also creates a Cognito user pool on moto and a demo user whose
+e-mail and password it prints; ``--access public`` is the open demo without sign-in.
 Ctrl-C or SIGTERM stops everything.
 """
 
@@ -25,14 +27,18 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from offline.cognito import create_user, pool_environment, provision_user_pool
 from offline.lambda_env import lambda_environment
 from offline.provision import provision_offline
 from offline.servers import ServerGroup, ServerStartError, start_cosmos, start_moto, start_vision
 from offline.servers.functions import start_devserver, start_worker
 from offline.servers.process import port_is_open
-from tooling.env_file import FILE_NAME, demo_settings, write_env_file
+from tooling.env_file import DEMO_EMAIL, DEMO_PASSWORD, FILE_NAME, demo_settings, write_env_file
+from tooling.user_pool import new_password
 
 DEFAULT_PORT = 8000
+#: The demo user of private mode (example.com never receives mail).
+DEMO_USER_EMAIL = "demo@example.com"
 _WATCH_SECONDS = 0.5
 
 HELP = """\
@@ -44,9 +50,14 @@ Data lives for the run only: moto and cosmosdb-server keep everything in memory,
 uploads and results are gone after a restart even with --data; --data keeps the server
 logs and the run's TLS certificate in DIR (default: a temporary folder, removed on exit).
 
+Private mode (the default) signs in like the deployed stack: a Cognito user pool on moto,
+a demo user whose e-mail and password are printed with the URL, and the API's Cognito
+authorizer enforced by the dev server. --access public is the open demo (no sign-in).
+
 While it runs, DIR/demo.env holds its connection settings (addresses, secret ids, the
-CA bundle path; no secret values): `tricloud doctor --env-file DIR/demo.env` checks the
-whole running stack. The file is removed on exit, as its addresses die with the demo.
+CA bundle path, the demo user; no cloud secret): `tricloud doctor --env-file DIR/demo.env`
+checks the whole running stack, `tricloud token --env-file DIR/demo.env` prints an ID token.
+The file is removed on exit, as its addresses die with the demo.
 """
 
 
@@ -70,6 +81,12 @@ def register(subparsers: Any) -> None:
         type=Path,
         metavar="DIR",
         help="keep server logs and the TLS certificate here (the data itself is in memory)",
+    )
+    parser.add_argument(
+        "--access",
+        choices=("private", "public"),
+        default="private",
+        help="private: sign-in with a demo user (default); public: the open demo",
     )
     parser.set_defaults(func=run)
 
@@ -103,13 +120,18 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = _install_signal_handlers(stop)
     try:
-        settings = _start(running, run_dir, log_dir, port, stop)
+        settings = _start(running, run_dir, log_dir, port, stop, access=args.access)
         if settings is None:
             print("tricloud demo: stopping.", file=sys.stderr)
             return 0
         write_env_file(env_file, settings)
         elapsed = time.monotonic() - started_at
         print(f"tricloud is running at http://127.0.0.1:{port}", flush=True)
+        if DEMO_EMAIL in settings:
+            print(
+                f"Sign in as {settings[DEMO_EMAIL]} with password {settings[DEMO_PASSWORD]}",
+                flush=True,
+            )
         print(f"Check it with: tricloud doctor --env-file {shlex.quote(str(env_file))}", flush=True)
         print(
             f"(started in {elapsed:.1f} s; logs in {log_dir}; Ctrl-C to stop)",
@@ -130,7 +152,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _start(
-    running: ServerGroup, run_dir: Path, log_dir: Path, port: int, stop: threading.Event
+    running: ServerGroup,
+    run_dir: Path,
+    log_dir: Path,
+    port: int,
+    stop: threading.Event,
+    *,
+    access: str = "private",
 ) -> dict[str, str] | None:
     """Start everything; return the demo's connection settings, None when a stop was requested.
 
@@ -152,7 +180,19 @@ def _start(
         resources=resources,
         vision_endpoint=vision.endpoint,
         cosmos_ca_bundle=cosmos.ca_bundle,
+        access=access,
     )
+    published = dict(functions_env)
+    if access == "private":
+        pool = provision_user_pool(moto.endpoint)
+        password = new_password()
+        create_user(pool, DEMO_USER_EMAIL, password)
+        published |= {
+            **pool_environment(pool),
+            DEMO_EMAIL: DEMO_USER_EMAIL,
+            DEMO_PASSWORD: password,
+        }
+        functions_env |= pool_environment(pool)
     env = {**os.environ, **functions_env, "POWERTOOLS_METRICS_DISABLED": "true"}
     if stop.is_set():
         return None
@@ -162,7 +202,7 @@ def _start(
             partial(start_devserver, env, port, log_dir),
         ],
     )
-    return None if stop.is_set() else demo_settings(site[0], functions_env)
+    return None if stop.is_set() else demo_settings(site[0], published)
 
 
 def _watch(running: ServerGroup, stop: threading.Event) -> int:

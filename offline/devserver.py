@@ -9,12 +9,18 @@ Every answer carries the security headers CloudFront adds in AWS (``stacks/site.
 with the CSP naming the local S3 endpoint as the upload origin, so the page meets the
 same policy offline; HSTS is left out because the demo is plain HTTP on 127.0.0.1.
 
+In private mode (``ACCESS_MODE``, the default) every route but ``/api/health`` needs a valid
+ID token of the user pool on moto, checked as API Gateway's Cognito authorizer does
+(:mod:`offline.cognito`); the claims reach the function in ``requestContext.authorizer``.
+``/config.json`` is the page's runtime config, as the stack's BucketDeployment writes it.
+
 ``python -m offline.devserver --port N`` with the handler environment already set.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import mimetypes
 import os
@@ -26,14 +32,23 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from offline.apigateway import HttpResponse, gateway_error, http_response, match_route, proxy_event
+from offline.apigateway import (
+    OPEN_RESOURCES,
+    HttpResponse,
+    gateway_error,
+    http_response,
+    match_route,
+    proxy_event,
+)
+from offline.cognito import CognitoAuthorizer, InvalidTokenError, UserPool, pool_from_env
 from offline.lambda_runtime import FunctionHost
+from offline.servers.moto import REGION
 from offline.service import configure_logging, serve_until_stopped, stop_on_sigterm
 from stacks.csp import content_security_policy
 
 LOG = logging.getLogger("offline.devserver")
 WEB_ROOT = Path(__file__).resolve().parents[1] / "web"
-#: The API functions and their entry points (DESIGN.md).
+#: The API functions and their entry points (stacks/functions.py).
 API_FUNCTIONS: dict[str, str] = {
     "presign": "lambdas.handlers.presign:handler",
     "list_images": "lambdas.handlers.list_images:handler",
@@ -56,6 +71,20 @@ def security_headers(upload_origin: str) -> list[tuple[str, str]]:
     ]
 
 
+def page_config(pool: UserPool | None) -> dict[str, str]:
+    """``/config.json``: what the stack writes for the page (stacks/tricloud_stack.py), with
+    moto as the Cognito endpoint."""
+    if pool is None:
+        return {"access": "public"}
+    return {
+        "access": "private",
+        "region": REGION,
+        "user_pool_id": pool.pool_id,
+        "client_id": pool.client_id,
+        "cognito_endpoint": pool.endpoint,
+    }
+
+
 def upload_origin_from_env(env: Mapping[str, str]) -> str:
     """The origin of the local S3 endpoint (``AWS_ENDPOINT_URL``), where uploads go."""
     url = urlsplit(env.get("AWS_ENDPOINT_URL", ""))
@@ -73,11 +102,14 @@ class DevServer(ThreadingHTTPServer):
         functions: Mapping[str, FunctionHost],
         web_root: Path,
         upload_origin: str,
+        pool: UserPool | None = None,
     ) -> None:
         super().__init__(address, DevRequestHandler)
         self.functions = dict(functions)
         self.web_root = web_root.resolve()
         self.security_headers = security_headers(upload_origin)
+        self.authorizer = CognitoAuthorizer.for_pool(pool) if pool else None
+        self.page_config = json.dumps(page_config(pool)).encode()
 
 
 class DevRequestHandler(BaseHTTPRequestHandler):
@@ -107,7 +139,7 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         self._dispatch(static=False)
 
     def do_DELETE(self) -> None:
-        """API only (no route uses it: 403 like API Gateway)."""
+        """API only (DELETE /api/images/{id})."""
         self._dispatch(static=False)
 
     def do_PATCH(self) -> None:
@@ -143,6 +175,13 @@ class DevRequestHandler(BaseHTTPRequestHandler):
             body=body,
             source_ip=self.client_address[0],
         )
+        if self.server.authorizer and match.route.resource not in OPEN_RESOURCES:
+            try:
+                claims = self.server.authorizer.claims(self.headers.get("Authorization"))
+            except InvalidTokenError as error:
+                LOG.info("401 for %s %s: %s", method, path, error)
+                return gateway_error(401, "unauthorized", "Unauthorized")
+            event["requestContext"]["authorizer"] = {"claims": claims}
         host = self.server.functions[match.route.function]
         try:
             result = host.invoke(event)
@@ -152,6 +191,9 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         return http_response(result)
 
     def _static(self, path: str) -> HttpResponse:
+        if path == "/config.json":
+            headers = [("Content-Type", "application/json"), *_STATIC_HEADERS]
+            return HttpResponse(200, headers, self.server.page_config)
         root = self.server.web_root
         target = (root / path.lstrip("/")).resolve()
         if target.is_dir():
@@ -210,6 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             functions,
             args.web_root,
             upload_origin_from_env(os.environ),
+            pool_from_env(os.environ),
         )
     except OSError as error:
         LOG.error("cannot listen on 127.0.0.1:%d: %s", args.port, error)

@@ -17,6 +17,8 @@ SITE_URL = "SiteUrl"
 API_URL = "ApiUrl"
 GCP_SECRET = "GcpSecretName"  # noqa: S105 (an output name, not a secret)
 COSMOS_SECRET = "CosmosSecretName"  # noqa: S105 (an output name, not a secret)
+USER_POOL_ID = "UserPoolId"
+USER_POOL_CLIENT_ID = "UserPoolClientId"
 
 
 def read_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
