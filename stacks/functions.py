@@ -18,6 +18,7 @@ from stacks.bundling import LAMBDAS_DIR, RUNTIME, function_code
 from stacks.config import TricloudConfig
 
 UPLOAD_PREFIX = "uploads/"
+THUMB_PREFIX = "thumbs/"
 # CloudWatch Logs retention periods by day count (the keys are config.LOG_RETENTION_DAYS).
 _RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
@@ -58,13 +59,13 @@ class FunctionSpec:
 # Memory also buys CPU on Lambda; the sizes follow what each function does.
 PRESIGN = FunctionSpec(
     "presign",
-    "POST /api/uploads (pre-signed POST) and GET /api/health",
+    "POST /api/uploads (pending document + pre-signed POST) and GET /api/health",
     256,  # signs a policy locally: small, but cold imports of Powertools + boto3 need CPU
     Duration.seconds(10),
 )
 LIST_IMAGES = FunctionSpec(
     "list_images",
-    "GET /api/images: one Cosmos DB query page",
+    "GET /api/images: one Cosmos DB query page with thumbnail URLs",
     512,  # azure-cosmos import and TLS handshake dominate the cold start
     Duration.seconds(15),
 )
@@ -76,7 +77,7 @@ DETAIL = FunctionSpec(
 )
 ANALYZE = FunctionSpec(
     "analyze",
-    "SQS batch of uploads: validate, one Vision batch call, upsert results to Cosmos DB",
+    "SQS batch of uploads: validate, thumbnail, one Vision batch call, results to Cosmos DB",
     1536,  # up to 16 images of 10 MiB decoded by Pillow in one invocation
     Duration.seconds(120),  # Vision batch (20 s timeout, retried) plus Cosmos upserts
 )
@@ -98,6 +99,7 @@ class Functions(Construct):
         super().__init__(scope, construct_id)
         self._config = config
         uploads_arn = f"arn:{Aws.PARTITION}:s3:::{upload_bucket_name}/{UPLOAD_PREFIX}*"
+        thumbs_arn = f"arn:{Aws.PARTITION}:s3:::{upload_bucket_name}/{THUMB_PREFIX}*"
         common = {
             "POWERTOOLS_SERVICE_NAME": "tricloud",
             "POWERTOOLS_LOG_LEVEL": config.log_level,
@@ -105,16 +107,19 @@ class Functions(Construct):
         }
         cosmos = {"COSMOS_SECRET_ID": cosmos_secret.secret_arn}
 
+        # presign stores the image's pending document before it signs the upload.
         self.presign = self._function(
             PRESIGN,
             {
                 **common,
+                **cosmos,
                 "UPLOAD_BUCKET": upload_bucket_name,
                 "MAX_UPLOAD_BYTES": str(config.max_upload_bytes),
                 "UPLOAD_URL_TTL_SECONDS": str(config.upload_url_ttl_seconds),
             },
         )
         self.presign.add_to_role_policy(_allow("s3:PutObject", uploads_arn))
+        cosmos_secret.grant_read(self.presign)
 
         self.analyze = self._function(
             ANALYZE,
@@ -128,13 +133,25 @@ class Functions(Construct):
                 "VISION_FEATURES": ",".join(config.vision_features),
                 "VISION_MAX_RESULTS": str(config.vision_max_results),
                 "VISION_TIMEOUT_SECONDS": str(config.vision_timeout_seconds),
+                "DLQ_MAX_RECEIVE_COUNT": str(config.dlq_max_receive_count),
             },
         )
         self.analyze.add_to_role_policy(_allow("s3:GetObject", uploads_arn))
+        self.analyze.add_to_role_policy(_allow("s3:PutObject", thumbs_arn))
         gcp_secret.grant_read(self.analyze)
         cosmos_secret.grant_read(self.analyze)
 
-        self.list_images = self._function(LIST_IMAGES, {**common, **cosmos})
+        # list_images signs each card's thumbnail URL (a GET on thumbs/ only).
+        self.list_images = self._function(
+            LIST_IMAGES,
+            {
+                **common,
+                **cosmos,
+                "UPLOAD_BUCKET": upload_bucket_name,
+                "IMAGE_URL_TTL_SECONDS": str(config.image_url_ttl_seconds),
+            },
+        )
+        self.list_images.add_to_role_policy(_allow("s3:GetObject", thumbs_arn))
         cosmos_secret.grant_read(self.list_images)
 
         self.detail = self._function(

@@ -58,11 +58,20 @@ def _acknowledge_design(stack: TricloudStack) -> None:
         "upload, so they cannot be listed in advance; the action is a single one "
         "(s3:PutObject for presign, s3:GetObject for analyze and detail).",
     )
+    thumbs = (
+        f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::"
+        f"{stack.stack_name.lower()}-uploads-<AWS::AccountId>-<AWS::Region>/thumbs/*]",
+        "Object-level permission on the thumbs/ prefix only: thumbnail keys follow the image "
+        "ids made per upload; one action per function (s3:PutObject for analyze, "
+        "s3:GetObject for list_images, which signs the gallery's thumbnail URLs).",
+    )
     functions = stack.functions
     for function in functions.all:
         findings = [XRAY]
         if function is not functions.list_images:
             findings.append(uploads)
+        if function in (functions.analyze, functions.list_images):
+            findings.append(thumbs)
         assert function.role is not None
         _ack(function.role, *findings)
 
