@@ -60,13 +60,13 @@ class FunctionSpec:
 # Memory also buys CPU on Lambda; the sizes follow what each function does.
 PRESIGN = FunctionSpec(
     "presign",
-    "POST /api/uploads (pre-signed POST) and GET /api/health",
+    "POST /api/uploads (pending document + pre-signed POST) and GET /api/health",
     256,  # signs a policy locally: small, but cold imports of Powertools + boto3 need CPU
     Duration.seconds(10),
 )
 LIST_IMAGES = FunctionSpec(
     "list_images",
-    "GET /api/images: one Cosmos DB query page",
+    "GET /api/images: one Cosmos DB query page with thumbnail URLs",
     512,  # azure-cosmos import and TLS handshake dominate the cold start
     Duration.seconds(15),
 )
@@ -78,7 +78,7 @@ DETAIL = FunctionSpec(
 )
 ANALYZE = FunctionSpec(
     "analyze",
-    "SQS batch of uploads: validate, one Vision batch call, upsert results to Cosmos DB",
+    "SQS batch of uploads: validate, thumbnail, one Vision batch call, results to Cosmos DB",
     1536,  # up to 16 images of 10 MiB decoded by Pillow in one invocation
     Duration.seconds(120),  # Vision batch (20 s timeout, retried) plus Cosmos upserts
 )
@@ -110,10 +110,12 @@ class Functions(Construct):
         }
         cosmos = {"COSMOS_SECRET_ID": cosmos_secret.secret_arn}
 
+        # presign stores the image's pending document before it signs the upload.
         self.presign = self._function(
             PRESIGN,
             {
                 **common,
+                **cosmos,
                 "UPLOAD_BUCKET": upload_bucket_name,
                 "MAX_UPLOAD_BYTES": str(config.max_upload_bytes),
                 "UPLOAD_URL_TTL_SECONDS": str(config.upload_url_ttl_seconds),
@@ -124,6 +126,7 @@ class Functions(Construct):
         )
         self.presign.add_to_role_policy(_allow("s3:PutObject", uploads_arn))
         self.presign.add_to_role_policy(_allow("dynamodb:UpdateItem", usage_table.table_arn))
+        cosmos_secret.grant_read(self.presign)
 
         self.analyze = self._function(
             ANALYZE,
@@ -137,13 +140,25 @@ class Functions(Construct):
                 "VISION_FEATURES": ",".join(config.vision_features),
                 "VISION_MAX_RESULTS": str(config.vision_max_results),
                 "VISION_TIMEOUT_SECONDS": str(config.vision_timeout_seconds),
+                "DLQ_MAX_RECEIVE_COUNT": str(config.dlq_max_receive_count),
             },
         )
         self.analyze.add_to_role_policy(_allow("s3:GetObject", uploads_arn))
+        self.analyze.add_to_role_policy(_allow("s3:PutObject", thumbs_arn))
         gcp_secret.grant_read(self.analyze)
         cosmos_secret.grant_read(self.analyze)
 
-        self.list_images = self._function(LIST_IMAGES, {**common, **cosmos})
+        # list_images signs each card's thumbnail URL (a GET on thumbs/ only).
+        self.list_images = self._function(
+            LIST_IMAGES,
+            {
+                **common,
+                **cosmos,
+                "UPLOAD_BUCKET": upload_bucket_name,
+                "IMAGE_URL_TTL_SECONDS": str(config.image_url_ttl_seconds),
+            },
+        )
+        self.list_images.add_to_role_policy(_allow("s3:GetObject", thumbs_arn))
         cosmos_secret.grant_read(self.list_images)
 
         self.detail = self._function(

@@ -62,15 +62,17 @@ def _acknowledge_design(stack: TricloudStack) -> None:
     thumbs = (
         f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::"
         f"{stack.stack_name.lower()}-uploads-<AWS::AccountId>-<AWS::Region>/thumbs/*]",
-        "Object-level permission on the thumbs/ prefix only (keys are per image): detail "
-        "deletes an image's thumbnail with s3:DeleteObject when the image is deleted.",
+        "Object-level permission on the thumbs/ prefix only: thumbnail keys follow the image "
+        "ids made per upload; one action per function (s3:PutObject for analyze, "
+        "s3:GetObject for list_images, which signs the gallery's thumbnail URLs, "
+        "s3:DeleteObject for detail, which deletes an image with its thumbnail).",
     )
     functions = stack.functions
     for function in functions.all:
         findings = [XRAY]
         if function is not functions.list_images:
             findings.append(uploads)
-        if function is functions.detail:
+        if function in (functions.analyze, functions.list_images, functions.detail):
             findings.append(thumbs)
         assert function.role is not None
         _ack(function.role, *findings)

@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError as Rout
 
 from lambdas.errors import ApiError, BadRequestError, UnauthorizedError
 from lambdas.observability import logger
+from lambdas.ports import StoreUnavailableError
 
 __all__ = [
     "PUBLIC_OWNER",
@@ -78,6 +79,12 @@ def make_resolver() -> APIGatewayRestResolver:
             logger.warning("A backing service failed", code=exc.code, reason=exc.message)
         return error_response(exc.status, exc.code, exc.message, exc.headers)
 
+    def _store_unavailable(exc: StoreUnavailableError) -> Response[Any]:
+        logger.warning("The image store failed", reason=str(exc))
+        return error_response(
+            503, "service_unavailable", "The image database is unavailable; try again."
+        )
+
     def _not_found(_exc: RouteNotFoundError) -> Response[Any]:
         return error_response(404, "not_found", "There is no such API route.")
 
@@ -86,6 +93,7 @@ def make_resolver() -> APIGatewayRestResolver:
         return error_response(500, "internal_error", "Something went wrong on our side.")
 
     app.exception_handler(ApiError)(_api_error)
+    app.exception_handler(StoreUnavailableError)(_store_unavailable)
     app.not_found(_not_found)
     app.exception_handler(Exception)(_fault)
 
