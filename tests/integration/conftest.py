@@ -19,9 +19,15 @@ from offline.provision import COSMOS_CONTAINER, COSMOS_DATABASE, AwsResources, m
 from offline.servers import CosmosServer
 
 HANDLER_CACHES: tuple[Callable[..., Any], ...] = (
+    presign._config,
     presign._storage,
+    presign._store,
     presign._cap,
-    detail._dependencies,
+    detail._config,
+    detail._storage,
+    detail._store,
+    list_images._config,
+    list_images._storage,
     list_images._store,
     analyze._analyzer,
 )
