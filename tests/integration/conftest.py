@@ -18,17 +18,10 @@ from lambdas.handlers import analyze, detail, list_images, presign
 from offline.provision import COSMOS_CONTAINER, COSMOS_DATABASE, AwsResources, moto_client
 from offline.servers import CosmosServer
 
+GETTERS = ("_config", "_storage", "_store")
 HANDLER_CACHES: tuple[Callable[..., Any], ...] = (
-    presign._config,
-    presign._storage,
-    presign._store,
+    *(getattr(module, name) for module in (presign, detail, list_images) for name in GETTERS),
     presign._cap,
-    detail._config,
-    detail._storage,
-    detail._store,
-    list_images._config,
-    list_images._storage,
-    list_images._store,
     analyze._analyzer,
 )
 
