@@ -66,7 +66,8 @@ class Stack:
         """Send an API Gateway proxy event (signed in as ``owner``) to the function that
         serves ``path``."""
         response = self.raw_api(method, path, query=query, body=body, owner=owner)
-        return response["statusCode"], json.loads(response["body"])
+        text = response.get("body")
+        return response["statusCode"], json.loads(text) if text else None
 
     def raw_api(
         self,
@@ -83,10 +84,15 @@ class Stack:
         response: dict[str, Any] = _api_module(path).handler(event, FakeLambdaContext())
         return response
 
-    def upload(self, data: bytes, content_type: str = "image/jpeg") -> str:
+    def upload(
+        self, data: bytes, content_type: str = "image/jpeg", owner: str | None = TEST_OWNER
+    ) -> str:
         """Ask for an upload URL and POST ``data`` to it, as the browser does; the image id."""
         status, body = self.api(
-            "POST", "/api/uploads", body={"content_type": content_type, "size": max(1, len(data))}
+            "POST",
+            "/api/uploads",
+            body={"content_type": content_type, "size": max(1, len(data))},
+            owner=owner,
         )
         assert status == 201, body
         post = body["upload"]
@@ -176,7 +182,18 @@ def stack(
     moto_server: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Stack]:
-    """The handlers wired to the local servers, with fresh per-container state."""
+    """The handlers wired to the local servers in public mode (owner ``public``), with fresh
+    per-container state. ``private_stack`` is the same in private mode."""
     clear_handler_caches()
-    yield Stack(dict(lambda_env), offline_resources, moto_server, monkeypatch)
+    monkeypatch.setenv("ACCESS_MODE", "public")
+    yield Stack(
+        {**lambda_env, "ACCESS_MODE": "public"}, offline_resources, moto_server, monkeypatch
+    )
     clear_handler_caches()
+
+
+@pytest.fixture
+def private_stack(stack: Stack) -> Stack:
+    """The stack in private mode: each request is the ``owner`` its authorizer claims name."""
+    stack.set_env(ACCESS_MODE="private")
+    return stack

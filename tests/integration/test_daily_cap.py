@@ -61,8 +61,9 @@ def test_concurrent_requests_at_the_limit_never_overshoot(
 
 
 def test_presign_answers_429_with_retry_after_and_issues_nothing(
-    stack: Stack, moto_server: str
+    private_stack: Stack, moto_server: str
 ) -> None:
+    stack = private_stack
     stack.set_env(
         USAGE_TABLE=_fresh_table(moto_server),
         DAILY_IMAGE_LIMIT="3",
@@ -81,7 +82,10 @@ def test_presign_answers_429_with_retry_after_and_issues_nothing(
     assert "This site has reached today's limit of 3" in body["error"]["message"]
 
 
-def test_retry_after_header_counts_down_to_utc_midnight(stack: Stack, moto_server: str) -> None:
+def test_retry_after_header_counts_down_to_utc_midnight(
+    private_stack: Stack, moto_server: str
+) -> None:
+    stack = private_stack
     stack.set_env(USAGE_TABLE=_fresh_table(moto_server), DAILY_IMAGE_LIMIT_PER_USER="1")
     request = {"content_type": "image/png", "size": 10}
     assert stack.api("POST", "/api/uploads", body=request)[0] == 201
@@ -91,6 +95,15 @@ def test_retry_after_header_counts_down_to_utc_midnight(stack: Stack, moto_serve
     now = datetime.now(UTC)
     to_midnight = 86400 - (now.hour * 3600 + now.minute * 60 + now.second)
     assert abs(retry_after - to_midnight) <= 5
+
+
+def test_public_mode_counts_only_the_deployment(stack: Stack, moto_server: str) -> None:
+    stack.set_env(
+        USAGE_TABLE=_fresh_table(moto_server), DAILY_IMAGE_LIMIT="3", DAILY_IMAGE_LIMIT_PER_USER="1"
+    )
+    request = {"content_type": "image/jpeg", "size": 100}
+    statuses = [stack.api("POST", "/api/uploads", body=request)[0] for _ in range(4)]
+    assert statuses == [201, 201, 201, 429]
 
 
 def test_an_unreachable_counter_table_is_a_503(stack: Stack) -> None:
