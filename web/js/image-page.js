@@ -2,7 +2,7 @@
  * The #/images/<id> view: fetch the document (polling while a fresh upload is analyzed) and show
  * it, or say clearly why it cannot be shown.
  */
-import { ApiError, getImage } from "./api.js";
+import { ApiError, deleteImage, getImage } from "./api.js";
 import { config } from "./config.js";
 import { byId, clear, h } from "./dom.js";
 import { clearPending, isPending } from "./pending.js";
@@ -22,8 +22,35 @@ export class ImagePage {
     this.status = byId("image-status");
     this.error = byId("image-error");
     this.result = byId("image-result");
+    this.deleteButton = byId("delete-image");
     /** @type {AbortController|null} */
     this.polling = null;
+    /** @type {string|null} the id of the image shown */
+    this.shownId = null;
+    this.deleteButton.addEventListener("click", () => this.confirmDelete());
+  }
+
+  /** Ask, then delete the image shown and go to the gallery. */
+  async confirmDelete() {
+    const id = this.shownId;
+    if (!id || !window.confirm("Delete this photo and its analysis? This cannot be undone.")) return;
+    this.deleteButton.setAttribute("disabled", "");
+    this.setStatus("Deleting…");
+    try {
+      await deleteImage(id);
+    } catch (error) {
+      // Already gone (deleted in another tab) is what the user wanted.
+      if (!(error instanceof ApiError && error.status === 404)) {
+        this.setStatus("");
+        this.error.textContent = `The photo was not deleted: ${describe(error, id)}`;
+        this.error.hidden = false;
+        this.deleteButton.removeAttribute("disabled");
+        return;
+      }
+    }
+    this.deleteButton.removeAttribute("disabled");
+    this.setStatus("Photo deleted.");
+    window.location.hash = "#/gallery";
   }
 
   /**
@@ -34,6 +61,8 @@ export class ImagePage {
     this.leave();
     const polling = new AbortController();
     this.polling = polling;
+    this.shownId = null;
+    this.deleteButton.hidden = true;
     clear(this.result);
     this.hideError();
     this.title.textContent = "Result";
@@ -43,6 +72,8 @@ export class ImagePage {
       if (polling.signal.aborted) return;
       clearPending(id);
       this.show(doc);
+      this.shownId = id;
+      this.deleteButton.hidden = false;
     } catch (error) {
       if (polling.signal.aborted || (error instanceof PollError && error.cancelled)) return;
       this.setStatus("");
