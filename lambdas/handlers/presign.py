@@ -65,9 +65,9 @@ def create_upload() -> Any:
     The document exists before the URL does, so the uploader never gets a 404 for its upload;
     analyze skips any object without one, which is how it enforces the cap too.
     """
+    owner = request_owner(app)
     config = _config()
     request = parse_upload_request(json_body(app), config.max_upload_bytes)
-    owner = request_owner(app)
     try:
         _cap().take(owner, datetime.now(UTC))
     except UsageUnavailableError as exc:
