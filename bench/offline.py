@@ -75,6 +75,7 @@ def offline_stack(work_dir: Path) -> Iterator[OfflineStack]:
             resources=resources,
             vision_endpoint=vision.endpoint,
             cosmos_ca_bundle=cosmos.ca_bundle,
+            access="public",  # the pipeline's numbers; bench/access.py compares the two modes
         )
         yield OfflineStack(moto, cosmos, vision, resources, env, log_dir)
     finally:

@@ -127,12 +127,12 @@ def run(args: argparse.Namespace) -> int:
         write_env_file(env_file, settings)
         elapsed = time.monotonic() - started_at
         print(f"tricloud is running at http://127.0.0.1:{port}", flush=True)
+        print(f"Check it with: tricloud doctor --env-file {shlex.quote(str(env_file))}", flush=True)
         if DEMO_EMAIL in settings:
             print(
                 f"Sign in as {settings[DEMO_EMAIL]} with password {settings[DEMO_PASSWORD]}",
                 flush=True,
             )
-        print(f"Check it with: tricloud doctor --env-file {shlex.quote(str(env_file))}", flush=True)
         print(
             f"(started in {elapsed:.1f} s; logs in {log_dir}; Ctrl-C to stop)",
             file=sys.stderr,

@@ -245,6 +245,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging(LOG)
     stop_on_sigterm()
+    try:
+        pool = pool_from_env(os.environ)
+    except ValueError as error:
+        LOG.error("cannot guard the API: %s", error)
+        return 1
     functions = load_api_functions()
     try:
         server = DevServer(
@@ -252,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             functions,
             args.web_root,
             upload_origin_from_env(os.environ),
-            pool_from_env(os.environ),
+            pool,
         )
     except OSError as error:
         LOG.error("cannot listen on 127.0.0.1:%d: %s", args.port, error)

@@ -39,6 +39,7 @@ def test_green_on_the_offline_stack_then_names_the_stopped_site(
         resources=offline_resources,
         vision_endpoint=vision_server.endpoint,
         cosmos_ca_bundle=cosmos_server.ca_bundle,
+        access="public",  # the doctor checks the pipeline; sign-in is tests/offline's
     )
     port = free_port()
     devserver = start_devserver({**os.environ, **env}, port, tmp_path)

@@ -84,7 +84,8 @@ def test_demo_analyzes_an_upload_and_stops_cleanly_on_sigterm(marker: str, tmp_p
         assert line == f"tricloud is running at http://127.0.0.1:{port}\n", demo.stderr
         settings = read_env_file(tmp_path / "demo.env")  # for `tricloud doctor` and `token`
         email, password = settings[DEMO_EMAIL], settings[DEMO_PASSWORD]
-        assert demo.stdout is not None  # the next line is printed right after the URL
+        assert demo.stdout is not None  # the next lines are printed right after the URL
+        assert demo.stdout.readline().startswith("Check it with: tricloud doctor --env-file ")
         assert demo.stdout.readline() == f"Sign in as {email} with password {password}\n"
         answer = requests.get(f"http://127.0.0.1:{port}/api/health", timeout=10)
         assert (answer.status_code, answer.json()) == (200, {"status": "ok"})
