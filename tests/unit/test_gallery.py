@@ -158,7 +158,8 @@ def test_items_carry_a_thumbnail_url_and_the_life_cycle() -> None:
     items = [
         doc(1),
         doc(2, status="pending", thumb_fname=None),
-        doc(200, status="pending", thumb_fname=None, upload_expires_at=iso(NOW + timedelta(1))),
+        doc(200, status="pending", thumb_fname=None),  # received 200 minutes ago, no result
+        doc(201, status="pending", thumb_fname=None, upload_expires_at=iso(NOW + timedelta(1))),
         doc(3, status="pending", upload_expires_at=iso(NOW - timedelta(seconds=1))),
     ]
     page = page_of(FakeStore(items), ListRequest(20, None, None))
@@ -169,6 +170,7 @@ def test_items_carry_a_thumbnail_url_and_the_life_cycle() -> None:
     assert by_id["id-200"]["stale"] is True
     assert "Not analysed after 200 minutes" in by_id["id-200"]["error"]
     assert "id-3" not in by_id  # abandoned: its upload URL expired and nothing arrived
+    assert by_id["id-201"]["stale"] is False  # still waiting for its (slow) upload
 
 
 def test_tampered_cursor_is_a_bad_request() -> None:

@@ -156,7 +156,6 @@ export class GalleryView {
         class: "card-photo",
         alt: pending ? "Photo being analysed" : names.length ? `Photo labelled ${names.join(", ")}` : "Photo without labels",
         decoding: "async",
-        loading: "lazy",
         referrerpolicy: "no-referrer",
       })
     );
