@@ -63,4 +63,10 @@ class ImageStore(Protocol):
         """Remove the document; nothing happens when there is none."""
 
     def list_page(self, query: GalleryQuery) -> Page:
-        """At most ``query.limit`` documents, newest upload first (``uploaded_at``, then ``id``)."""
+        """At most ``query.limit`` of the owner's documents, newest upload first.
+
+        Ordered by ``uploaded_at`` then ``id`` (both descending); documents whose
+        ``upload_expires_at`` (ISO 8601, only on uploads not received yet) has passed are left
+        out: they are abandoned uploads. Every prefix in ``query.label_prefixes`` must be in the
+        document's ``label_prefixes``.
+        """
