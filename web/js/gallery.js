@@ -62,6 +62,7 @@ export class GalleryView {
    * @returns {boolean} whether the previous cards and scroll position were restored
    */
   enter(label, { restore = false } = {}) {
+    this.watching.abort(); // the same filter submitted again: the old cards' watches end
     this.watching = new AbortController();
     if (restore && this.loaded && label === this.label) {
       for (const card of this.grid.querySelectorAll(".card.is-pending")) this.watch(/** @type {HTMLElement} */ (card));
