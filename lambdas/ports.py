@@ -65,8 +65,7 @@ class ImageStore(Protocol):
     def list_page(self, query: GalleryQuery) -> Page:
         """At most ``query.limit`` of the owner's documents, newest upload first.
 
-        Ordered by ``uploaded_at`` then ``id`` (both descending); documents whose
-        ``upload_expires_at`` (ISO 8601, only on uploads not received yet) has passed are left
-        out: they are abandoned uploads. Every prefix in ``query.label_prefixes`` must be in the
-        document's ``label_prefixes``.
+        Ordered by ``uploaded_at`` then ``id`` (both descending). Documents that still have
+        ``upload_expires_at`` (uploads whose photo has not arrived, or never will) are left out.
+        Every prefix in ``query.label_prefixes`` must be in the document's ``label_prefixes``.
         """

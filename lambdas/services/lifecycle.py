@@ -1,8 +1,9 @@
 """The life cycle the API shows: ``pending`` → ``done`` | ``failed``, abandoned, stale.
 
-- A ``pending`` document whose object never arrived is *abandoned* once ``upload_expires_at``
-  has passed (the upload URL expired): the API no longer shows it (404, not in the gallery)
-  and the store deletes it after its TTL.
+- A ``pending`` document whose object has not arrived yet (``upload_expires_at`` still set)
+  is answered by the detail endpoint but not listed in the gallery (there is no photo yet).
+  Once ``upload_expires_at`` has passed it is *abandoned*: a 404, and the store deletes it
+  after its TTL.
 - A ``pending`` document whose object has arrived is *stale* when it is older than
   :data:`STALE_AFTER_SECONDS`, or when analyze recorded why an attempt failed (``error``; it
   says so when the message went to the dead-letter queue). The API then adds
