@@ -26,7 +26,7 @@ __all__ = [
 
 MIB = 1024 * 1024
 
-# The Vision features whose results the image document stores (see DESIGN.md).
+# The Vision features whose results the image document stores.
 SUPPORTED_VISION_FEATURES: tuple[str, ...] = (
     "LABEL_DETECTION",
     "OBJECT_LOCALIZATION",
