@@ -44,7 +44,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 READY_LINE = re.compile(r"tricloud is running at (http://\S+)")
 DEMO_START_TIMEOUT_SECONDS = 180.0
 
-#: Chromium flags from DESIGN.md; the fake cameras are added by ``launch_chromium``.
+#: Chromium flags for a headless test run; the fake cameras are added by ``launch_chromium``.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

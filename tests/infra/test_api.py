@@ -1,4 +1,4 @@
-"""API: DESIGN routes under /api, validation, throttling, logs, tracing, no CORS."""
+"""API: the routes under /api, validation, throttling, logs, tracing, no CORS."""
 
 from __future__ import annotations
 
