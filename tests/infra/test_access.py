@@ -154,3 +154,9 @@ def test_presign_gets_the_caps_and_may_only_update_counters(synth: SynthFn) -> N
             assert not [
                 s for s in _statements(capped, function) if "dynamodb" in json.dumps(s["Action"])
             ]
+
+
+def test_public_mode_leaves_no_finding_unacknowledged_but_its_own_warning(public: Synth) -> None:
+    report = json.loads((public.outdir / "validation-report.json").read_text())
+    violations = [v for plugin in report["pluginReports"] for v in plugin.get("violations", [])]
+    assert [v["ruleName"] for v in violations] == ["Annotation::tricloud:public-access"]
