@@ -1,11 +1,16 @@
 """``tricloud demo``: the whole app offline on 127.0.0.1, in the foreground.
 
 Starts moto (S3, SQS, Secrets Manager), cosmosdb-server and the local Vision server,
-creates the bucket, queues, secrets and Cosmos container as the CDK stack does in AWS,
-then the analyze worker and the dev server. It prints ``tricloud is running at URL`` only
-when every server is up and ``/api/health`` answers, then where its connection settings
-are (``demo.env``: addresses and secret ids for ``tricloud doctor --env-file``).
-Ctrl-C or SIGTERM stops everything.
+creates on them what the synthesized CDK template declares (:mod:`offline.synth`,
+:mod:`offline.provision`), then the analyze worker and the dev server, which run the
+template's functions, trigger and API. It prints ``tricloud is running at URL`` only
+when every server is up and ``/api/health`` answers, then the command that checks it
+(``demo.env``: addresses and secret ids for ``tricloud doctor --env-file``).
+
+While it runs it supervises the servers: one that dies is restarted on the same port,
+with one line on stderr. moto and cosmosdb-server journal their writes under
+``DIR/state/``, so a restart (of one server, or of the demo with the same ``--data``)
+keeps photos, documents and queued messages. Ctrl-C or SIGTERM stops everything.
 """
 
 from __future__ import annotations
@@ -20,29 +25,36 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from offline.lambda_env import lambda_environment
-from offline.provision import provision_offline
+from offline.provision import ProvisionError, provision_offline
 from offline.servers import ServerGroup, ServerStartError, start_cosmos, start_moto, start_vision
-from offline.servers.functions import start_devserver, start_worker
-from offline.servers.process import port_is_open
+from offline.servers.functions import WORKER_NAME, start_devserver, start_worker
+from offline.servers.process import ManagedProcess, port_is_open
+from offline.synth import SynthError, synthesized_template
 from tooling.env_file import FILE_NAME, demo_settings, write_env_file
 
 DEFAULT_PORT = 8000
 _WATCH_SECONDS = 0.5
+_RESTART_ATTEMPTS = 3
 
 HELP = """\
 Run tricloud offline: the page and API on http://127.0.0.1:PORT, with moto (S3, SQS,
 Secrets Manager), cosmosdb-server and a local Vision server behind it, all on 127.0.0.1.
-Stops cleanly on Ctrl-C or SIGTERM.
+What runs (resources, functions, queue trigger, API routes) is read from the CDK app's
+template, synthesized without bundling and cached in build/offline-template/. Stops
+cleanly on Ctrl-C or SIGTERM.
 
-Data lives for the run only: moto and cosmosdb-server keep everything in memory, so
-uploads and results are gone after a restart even with --data; --data keeps the server
-logs and the run's TLS certificate in DIR (default: a temporary folder, removed on exit).
+A server that dies is restarted (one line on stderr). Photos, documents and queued
+messages are journaled in DIR/state/ and survive a restart of any server; with --data
+they also survive a restart of the demo (the same gallery next time), together with the
+server logs and the TLS certificate. Without --data, DIR is a temporary folder, removed
+on exit.
 
 While it runs, DIR/demo.env holds its connection settings (addresses, secret ids, the
 CA bundle path; no secret values): `tricloud doctor --env-file DIR/demo.env` checks the
@@ -69,7 +81,7 @@ def register(subparsers: Any) -> None:
         "--data",
         type=Path,
         metavar="DIR",
-        help="keep server logs and the TLS certificate here (the data itself is in memory)",
+        help="keep photos, documents, queues, logs and the TLS certificate here",
     )
     parser.set_defaults(func=run)
 
@@ -86,7 +98,7 @@ def _port(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Start the stack, print the URL, wait for a signal; returns the exit code.
+    """Start the stack, print the URL, supervise it until a signal; returns the exit code.
 
     SIGINT/SIGTERM only set a flag, checked between start-up steps and while running,
     so a signal can never interrupt the bookkeeping of what has been started.
@@ -110,14 +122,14 @@ def run(args: argparse.Namespace) -> int:
         write_env_file(env_file, settings)
         elapsed = time.monotonic() - started_at
         print(f"tricloud is running at http://127.0.0.1:{port}", flush=True)
-        print(f"Check it with: tricloud doctor --env-file {shlex.quote(str(env_file))}", flush=True)
+        print(f"Check it with: {check_command(env_file)}", flush=True)
         print(
             f"(started in {elapsed:.1f} s; logs in {log_dir}; Ctrl-C to stop)",
             file=sys.stderr,
             flush=True,
         )
-        return _watch(running, stop)
-    except ServerStartError as error:
+        return _supervise(running, stop)
+    except (ServerStartError, SynthError, ProvisionError) as error:
         print(f"tricloud demo: {error}", file=sys.stderr)
         print("tricloud demo: stopping the servers that did start.", file=sys.stderr)
         return 1
@@ -129,27 +141,50 @@ def run(args: argparse.Namespace) -> int:
             shutil.rmtree(run_dir, ignore_errors=True)
 
 
+def check_command(env_file: Path) -> str:
+    """``tricloud doctor --env-file FILE`` as the user can paste it.
+
+    ``make demo`` runs ``.venv/bin/tricloud`` with .venv/bin on make's own PATH only, so the
+    command names the ``tricloud`` next to this Python (relative to the current folder when
+    it is inside it).
+    """
+    beside = Path(sys.executable).parent / "tricloud"
+    command = "tricloud"
+    if beside.is_file():
+        try:
+            command = str(beside.relative_to(Path.cwd()))
+        except ValueError:
+            command = str(beside)
+    return f"{shlex.quote(command)} doctor --env-file {shlex.quote(str(env_file))}"
+
+
 def _start(
     running: ServerGroup, run_dir: Path, log_dir: Path, port: int, stop: threading.Event
 ) -> dict[str, str] | None:
     """Start everything; return the demo's connection settings, None when a stop was requested.
 
-    What started is in ``running`` even when this raises.
+    The template is read (or synthesized) while the three servers start. What started is
+    in ``running`` even when this raises.
     """
-    moto, cosmos, vision = running.start_together(
-        [
-            partial(start_moto, log_dir),
-            partial(start_cosmos, run_dir, log_dir),
-            partial(start_vision, log_dir),
-        ],
-    )
-    if stop.is_set():
-        return None
-    site = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
-    resources = provision_offline(moto.endpoint, cosmos, site_origins=site)
+    state = run_dir / "state"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        template = pool.submit(synthesized_template)
+        moto, cosmos, vision = running.start_together(
+            [
+                partial(start_moto, log_dir, journal=state / "moto.jsonl"),
+                partial(start_cosmos, run_dir, log_dir, journal=state / "cosmos.jsonl"),
+                partial(start_vision, log_dir),
+            ],
+        )
+        if stop.is_set():
+            return None
+        site = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+        stack = provision_offline(moto.endpoint, cosmos, template.result(), site_origins=site)
+    stack_file = run_dir / "stack.json"
+    stack_file.write_text(stack.spec.to_json(), encoding="utf-8")
     functions_env = lambda_environment(
+        stack.spec.functions.values(),
         aws_endpoint=moto.endpoint,
-        resources=resources,
         vision_endpoint=vision.endpoint,
         cosmos_ca_bundle=cosmos.ca_bundle,
     )
@@ -158,25 +193,61 @@ def _start(
         return None
     running.start_together(
         [
-            partial(start_worker, env, resources.queue_url, log_dir),
-            partial(start_devserver, env, port, log_dir),
+            partial(start_worker, env, stack_file, log_dir),
+            partial(start_devserver, env, port, stack_file, log_dir),
         ],
     )
     return None if stop.is_set() else demo_settings(site[0], functions_env)
 
 
-def _watch(running: ServerGroup, stop: threading.Event) -> int:
-    """Block until a signal (exit 0) or until a server dies (exit 1, naming it)."""
+def _supervise(running: ServerGroup, stop: threading.Event) -> int:
+    """Restart a server that dies (one line each) until a signal (exit 0).
+
+    A server that cannot be restarted ends the demo (exit 1, quoting its log). After a
+    restart, the worker retries at once what failed while the server was gone.
+    """
     while not stop.wait(_WATCH_SECONDS):
         for process in running.processes:
-            if not process.is_running():
-                print(
-                    f"tricloud demo: {process.name} stopped unexpectedly.\n{process.log_tail()}",
-                    file=sys.stderr,
-                )
+            if process.is_running() or stop.is_set():
+                continue
+            print(
+                f"tricloud demo: {process.name} exited ({_how(process.exit_code())}); "
+                "restarting it.",
+                file=sys.stderr,
+                flush=True,
+            )
+            if not _restart(process):
                 return 1
+            for other in running.processes:
+                if other is not process and other.name.startswith(WORKER_NAME):
+                    other.send_signal(signal.SIGUSR1)
     print("tricloud demo: stopping.", file=sys.stderr)
     return 0
+
+
+def _restart(process: ManagedProcess) -> bool:
+    """Restart ``process``, trying again if it dies while starting; False when it never did."""
+    for attempt in range(1, _RESTART_ATTEMPTS + 1):
+        try:
+            process.restart()
+        except ServerStartError as error:
+            if attempt == _RESTART_ATTEMPTS:
+                print(f"tricloud demo: {error}", file=sys.stderr)
+                return False
+            print(
+                f"tricloud demo: {process.name} failed to restart; trying again.",
+                file=sys.stderr,
+                flush=True,
+            )
+        else:
+            return True
+    return False
+
+
+def _how(code: int | None) -> str:
+    if code is not None and code < 0:
+        return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
 
 
 _Handler = Callable[[int, FrameType | None], Any] | int | None
