@@ -1,9 +1,10 @@
 """Private mode's cost in latency offline: the Cognito authorizer path vs public mode.
 
 Two dev servers in this process run the same API handlers on the same offline stack: one
-checks ID tokens as API Gateway's Cognito authorizer does (a user pool on moto), one is
-public. Rounds alternate between them (``ACCESS_MODE`` is switched between rounds, never
-during one), so both see the same machine state; the baseline is public mode.
+has the private template's API (Cognito authorizer on every route but health, the user
+pool provisioned on the same moto, tokens checked as API Gateway does), one the public
+template's. Rounds alternate between them (``ACCESS_MODE`` is switched between rounds,
+never during one), so both see the same machine state; the baseline is public mode.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from typing import Any
 
 import requests
 
-from bench.offline import OfflineStack
+from bench.offline import SITE_ORIGIN, OfflineStack
 from bench.report import Row, Section
 from bench.stats import median, p95, time_calls
-from offline.cognito import CognitoAuthorizer, create_user, provision_user_pool
-from offline.devserver import DevServer, load_api_functions
-from offline.provision import moto_client
+from offline.apigateway import Gateway
+from offline.cognito import CognitoAuthorizer, create_user, pool_of_stack
+from offline.devserver import DevServer, load_functions
+from offline.provision import moto_client, provision_offline
 from offline.service import serving_in_thread
+from offline.synth import synthesized_template
 from tooling.user_pool import new_password
 
 NAME = "access"
@@ -31,7 +34,12 @@ WEB_ROOT = Path(__file__).resolve().parents[1] / "web"
 def section(stack: OfflineStack, rounds: int, calls: int) -> Section:
     """Rows: GET /api/images median in public mode (baseline) and private mode, and the
     token check alone."""
-    pool = provision_user_pool(stack.moto.endpoint, name="bench")
+    # The private template on the same servers: the same resources, plus the user pool.
+    private = provision_offline(
+        stack.moto.endpoint, stack.cosmos, synthesized_template(), site_origins=[SITE_ORIGIN]
+    )
+    authorizer_spec = next(iter(private.spec.api.authorizers.values()))
+    pool = pool_of_stack(stack.moto.endpoint, authorizer_spec.provider_arns)
     password = new_password()
     create_user(pool, "bench@example.com", password)
     token = moto_client("cognito-idp", stack.moto.endpoint).initiate_auth(
@@ -43,20 +51,27 @@ def section(stack: OfflineStack, rounds: int, calls: int) -> Section:
     os.environ.update(stack.env)
     timings: dict[str, list[float]] = {"public": [], "private": []}
     try:
-        functions = load_api_functions()
+        functions = load_functions(stack.spec)
         upload_origin = stack.moto.endpoint
         with ExitStack() as servers:
+            public = DevServer(
+                ("127.0.0.1", 0),
+                functions,
+                WEB_ROOT,
+                upload_origin,
+                gateway=Gateway(stack.spec.api),
+            )
+            guarded = DevServer(
+                ("127.0.0.1", 0),
+                functions,
+                WEB_ROOT,
+                upload_origin,
+                gateway=Gateway(private.spec.api),
+                pool=pool,
+            )
             urls = {
-                "public": servers.enter_context(
-                    serving_in_thread(
-                        DevServer(("127.0.0.1", 0), functions, WEB_ROOT, upload_origin)
-                    )
-                ),
-                "private": servers.enter_context(
-                    serving_in_thread(
-                        DevServer(("127.0.0.1", 0), functions, WEB_ROOT, upload_origin, pool)
-                    )
-                ),
+                "public": servers.enter_context(serving_in_thread(public)),
+                "private": servers.enter_context(serving_in_thread(guarded)),
             }
             headers = {"public": {}, "private": {"Authorization": token}}
             session = requests.Session()

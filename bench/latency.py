@@ -9,8 +9,9 @@ Two settings in one run, so the ratios compare like with like:
 
 - **before**: the worker waits up to 1 s to fill a batch of 16 (the old event source
   settings) and the page polled 500 ms, x1.5, giving up after 90 s;
-- **after**: the production settings of ``stacks/config.py`` (batch 10, no window) and the
-  page's watch back-off of ``web/js/config.js``.
+- **after**: the synthesized template's event source settings (``stacks/config.py``: batch 10,
+  no window), as ``tricloud demo`` runs them, and the page's watch back-off of
+  ``web/js/config.js``.
 
 "As the page shows it" maps each measured ready time onto the page's own schedule of
 requests (:func:`page_poll`). A burst of uploads posted at once shows that batching is kept
@@ -42,8 +43,8 @@ from offline.lambda_runtime import FunctionHost
 from offline.provision import moto_client
 from offline.servers.functions import start_devserver
 from offline.servers.process import free_port
-from offline.worker import ANALYZE_ENTRY_POINT, Worker
-from stacks.config import TricloudConfig
+from offline.stack_model import QueueTrigger
+from offline.worker import Worker
 
 __all__ = [
     "BEFORE",
@@ -80,13 +81,12 @@ class Settings:
 BEFORE = Settings("before", 16, 1.0, 500, 1.5, 5000, give_up_ms=90_000)
 
 
-def after(tunables: PageTunables) -> Settings:
-    """The production settings (stacks/config.py) and the page's watch back-off."""
-    production = TricloudConfig()
+def after(trigger: QueueTrigger, tunables: PageTunables) -> Settings:
+    """The template's event source settings and the page's watch back-off."""
     return Settings(
         "after",
-        production.analyze_batch_size,
-        production.analyze_batching_window_seconds,
+        trigger.batch_size,
+        trigger.batching_window_seconds,
         tunables.poll_initial_ms,
         tunables.poll_factor,
         tunables.poll_max_ms,
@@ -179,10 +179,11 @@ def _one_upload(session: requests.Session, api: str, image: bytes) -> UploadTimi
 def _worker(stack: OfflineStack, settings: Settings) -> Iterator[list[int]]:
     """The analyze worker with these settings on a thread; yields the batch sizes it took."""
     sqs = moto_client("sqs", stack.moto.endpoint)
-    host = FunctionHost.from_entry_point("analyze", ANALYZE_ENTRY_POINT, timeout_seconds=120)
+    (trigger,) = stack.spec.triggers
+    host = FunctionHost.from_spec(stack.spec.functions[trigger.function])
     worker = Worker(
         sqs,
-        stack.resources.queue_url,
+        trigger.queue_url,
         host,
         batch_size=settings.batch_size,
         batching_window_seconds=settings.window_s,
@@ -266,12 +267,13 @@ def measure(
     port = free_port()
     results: dict[str, Any] = {}
     with mock.patch.dict(os.environ, env):  # the in-process analyze handler reads it
-        devserver = start_devserver(env, port, stack.log_dir)
+        devserver = start_devserver(env, port, stack.stack_file(), stack.log_dir)
+        current = after(stack.spec.triggers[0], tunables)
         try:
             api = f"http://127.0.0.1:{port}"
-            for settings in (BEFORE, after(tunables)):
+            for settings in (BEFORE, current):
                 results[settings.name] = _settings_run(stack, api, settings, images, uploads)
-            with _worker(stack, after(tunables)):
+            with _worker(stack, current):
                 results["gallery"] = _gallery(api, images)
         finally:
             devserver.stop()

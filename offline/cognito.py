@@ -21,8 +21,10 @@ from typing import Any
 
 import jwt
 
+from offline.apigateway import Authorizer, Gateway, HttpResponse, Request
+from offline.cfn import REGION
 from offline.provision import moto_client
-from offline.servers.moto import REGION
+from offline.stack_model import Route
 from tooling.user_pool import PASSWORD_POLICY
 
 __all__ = [
@@ -30,8 +32,11 @@ __all__ = [
     "InvalidTokenError",
     "UserPool",
     "create_user",
+    "ensure_user",
+    "gateway_authorizer",
     "pool_environment",
     "pool_from_env",
+    "pool_of_stack",
     "provision_user_pool",
 ]
 
@@ -131,6 +136,17 @@ def create_user(pool: UserPool, email: str, password: str, *, permanent: bool = 
     return next(str(a["Value"]) for a in user["Attributes"] if a["Name"] == "sub")
 
 
+def ensure_user(pool: UserPool, email: str, password: str) -> None:
+    """The user with this permanent password, created or (kept state) reset."""
+    cognito = moto_client("cognito-idp", pool.endpoint)
+    try:
+        create_user(pool, email, password)
+    except cognito.exceptions.UsernameExistsException:
+        cognito.admin_set_user_password(
+            UserPoolId=pool.pool_id, Username=email, Password=password, Permanent=True
+        )
+
+
 class CognitoAuthorizer:
     """Verifies ID tokens of one pool's client, as API Gateway's Cognito authorizer does."""
 
@@ -167,6 +183,45 @@ class CognitoAuthorizer:
         if claims.get("token_use") != "id":
             raise InvalidTokenError("not an ID token")
         return {name: _claim_text(value) for name, value in claims.items()}
+
+
+def gateway_authorizer(pool: UserPool, gateway: Gateway) -> Authorizer:
+    """The dev server's authorizer for the template's Cognito authorizers of ``pool``.
+
+    A route whose authorizer is not a Cognito user pool authorizer of ``pool`` is refused (the
+    offline stack has no other kind); otherwise the token in the authorizer's identity source
+    (the ``Authorization`` header) must pass :meth:`CognitoAuthorizer.claims`.
+    """
+    cognito = CognitoAuthorizer.for_pool(pool)
+
+    def authorize(route: Route, request: Request, event: dict[str, Any]) -> HttpResponse | None:
+        spec = gateway.api.authorizers.get(route.authorizer or "")
+        if (
+            spec is None
+            or spec.type != "COGNITO_USER_POOLS"
+            or not any(arn.endswith(f"/{pool.pool_id}") for arn in spec.provider_arns)
+        ):
+            return gateway.error("UNAUTHORIZED")
+        header = spec.identity_source.removeprefix("method.request.header.") or "Authorization"
+        try:
+            claims = cognito.claims(request.headers.get(header))
+        except InvalidTokenError:
+            return gateway.error("UNAUTHORIZED")
+        event["requestContext"]["authorizer"] = {"claims": claims}
+        return None
+
+    return authorize
+
+
+def pool_of_stack(endpoint: str, provider_arns: list[str], client_name: str = "page") -> UserPool:
+    """The template's user pool on moto (from an authorizer's provider ARN) and its page client."""
+    pool_id = provider_arns[0].rsplit("/", 1)[-1]
+    cognito = moto_client("cognito-idp", endpoint)
+    clients = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)
+    client_id = next(
+        c["ClientId"] for c in clients["UserPoolClients"] if c["ClientName"] == client_name
+    )
+    return UserPool(endpoint, pool_id, str(client_id))
 
 
 def _claim_text(value: Any) -> str:

@@ -1,25 +1,44 @@
-"""The environment the four handlers get in the offline stack (the contract's variables)."""
+"""The environment the handlers get offline: the template's variables plus the endpoints.
+
+Every function's ``Environment.Variables`` come from the synthesized template, resolved to
+the offline resources (:mod:`offline.stack_model`). The dev server runs the API functions
+in one process and the worker runs analyze, so the functions share one environment: the
+union of theirs, which must agree on every variable they have in common.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
-from offline.provision import MAX_RECEIVE_COUNT, AwsResources
-from offline.servers.moto import REGION
+from offline.cfn import REGION
+from offline.stack_model import FunctionSpec
 
 
-def lambda_environment(
-    *,
-    aws_endpoint: str,
-    resources: AwsResources,
-    vision_endpoint: str,
-    cosmos_ca_bundle: Path,
-    access: str = "private",
+class EnvironmentConflictError(ValueError):
+    """Two functions set one variable to different values; one process cannot run both."""
+
+
+def functions_environment(functions: Iterable[FunctionSpec]) -> dict[str, str]:
+    """The union of the functions' variables; EnvironmentConflictError when they disagree."""
+    merged: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for function in functions:
+        for name, value in function.environment.items():
+            if name in merged and merged[name] != value:
+                raise EnvironmentConflictError(
+                    f"{name} is {merged[name]!r} for {owner[name]} but {value!r} for "
+                    f"{function.name}"
+                )
+            merged[name] = value
+            owner[name] = function.name
+    return merged
+
+
+def offline_endpoints(
+    *, aws_endpoint: str, vision_endpoint: str, cosmos_ca_bundle: Path
 ) -> dict[str, str]:
-    """Variables as the CDK stack sets them, plus the offline-only endpoints.
-
-    No secret is in here: the handlers read them from (moto's) Secrets Manager.
-    """
+    """What only the offline stack sets: where the local servers are, dummy credentials."""
     return {
         "AWS_ENDPOINT_URL": aws_endpoint,
         "AWS_REGION": REGION,
@@ -27,17 +46,28 @@ def lambda_environment(
         # moto's documented dummy credentials: they open nothing.
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
-        "UPLOAD_BUCKET": resources.bucket,
-        "GCP_SECRET_ID": resources.gcp_secret_arn,
-        "COSMOS_SECRET_ID": resources.cosmos_secret_arn,
-        "DLQ_MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
         "VISION_API_ENDPOINT": vision_endpoint,
         "COSMOS_CA_BUNDLE": str(cosmos_ca_bundle),
-        "ACCESS_MODE": access,
-        "USAGE_TABLE": resources.usage_table,
-        "DAILY_IMAGE_LIMIT": "1000",
-        "DAILY_IMAGE_LIMIT_PER_USER": "100",
-        "POWERTOOLS_SERVICE_NAME": "tricloud",
-        "POWERTOOLS_METRICS_NAMESPACE": "Tricloud",
         "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+
+
+def lambda_environment(
+    functions: Iterable[FunctionSpec],
+    *,
+    aws_endpoint: str,
+    vision_endpoint: str,
+    cosmos_ca_bundle: Path,
+) -> dict[str, str]:
+    """The template's variables of ``functions`` plus :func:`offline_endpoints`.
+
+    No secret is in here: the handlers read them from (moto's) Secrets Manager.
+    """
+    return {
+        **functions_environment(functions),
+        **offline_endpoints(
+            aws_endpoint=aws_endpoint,
+            vision_endpoint=vision_endpoint,
+            cosmos_ca_bundle=cosmos_ca_bundle,
+        ),
     }

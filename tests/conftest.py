@@ -11,8 +11,11 @@ Fixtures (servers start on first use, once per session, on free 127.0.0.1 ports;
 - ``vision_server`` → :class:`offline.servers.VisionServer` with the offline classifier as
   labeller: ``endpoint`` and ``control``
   (``fail_next``, ``fail_image``, ``requests``, ``reset``).
-- ``offline_resources`` → :class:`offline.provision.AwsResources` created once on moto, with
-  the Cosmos database/container created on cosmosdb-server.
+- ``stack_template`` → the CDK app's synthesized template (cached, see ``offline.synth``).
+- ``offline_stack`` → :class:`offline.provision.OfflineStack`: the template provisioned once
+  on moto (its queue's visibility timeout cut to 2 s, so retries come back quickly), with
+  the Cosmos database/container on cosmosdb-server; ``offline_resources`` is its
+  :class:`offline.provision.AwsResources`.
 - ``lambda_env`` → sets the handler environment (``monkeypatch``) and returns it; it also
   resets the Vision server's faults and request log.
 """
@@ -21,11 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from offline.provision import AwsResources, provision_offline
+from offline.provision import AwsResources, OfflineStack, moto_client, provision_offline
 from offline.servers import CosmosServer, VisionServer, start_cosmos, start_moto, start_vision
+from offline.synth import synthesized_template
 from tests.handler_env import set_handler_env
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -73,16 +78,35 @@ def vision_server(server_logs: Path) -> Iterator[VisionServer]:
         server.stop()
 
 
+#: Tests see a failed message again after this many seconds (the stack says 721).
+TEST_VISIBILITY_TIMEOUT_SECONDS = 2
+
+
 @pytest.fixture(scope="session")
-def offline_resources(moto_server: str, cosmos_server: CosmosServer) -> AwsResources:
-    """Bucket, queues and secrets on moto, and the Cosmos container, created once."""
-    return provision_offline(
-        moto_server,
-        cosmos_server,
-        site_origins=[TEST_SITE_ORIGIN],
-        prefix="tricloud-test",
-        visibility_timeout_seconds=2,
+def stack_template() -> dict[str, Any]:
+    """The synthesized template of the CDK app with cdk.json's settings."""
+    return synthesized_template()
+
+
+@pytest.fixture(scope="session")
+def offline_stack(
+    moto_server: str, cosmos_server: CosmosServer, stack_template: dict[str, Any]
+) -> OfflineStack:
+    """The template's bucket, queues and secrets on moto, and the Cosmos container."""
+    stack = provision_offline(
+        moto_server, cosmos_server, stack_template, site_origins=[TEST_SITE_ORIGIN]
     )
+    moto_client("sqs", moto_server).set_queue_attributes(
+        QueueUrl=stack.resources.queue_url,
+        Attributes={"VisibilityTimeout": str(TEST_VISIBILITY_TIMEOUT_SECONDS)},
+    )
+    return stack
+
+
+@pytest.fixture(scope="session")
+def offline_resources(offline_stack: OfflineStack) -> AwsResources:
+    """Names, URLs and ARNs of the upload pipeline of :func:`offline_stack`."""
+    return offline_stack.resources
 
 
 @pytest.fixture
@@ -91,13 +115,13 @@ def lambda_env(
     moto_server: str,
     cosmos_server: CosmosServer,
     vision_server: VisionServer,
-    offline_resources: AwsResources,
+    offline_stack: OfflineStack,
 ) -> dict[str, str]:
     """Set the handler environment for this test and return it."""
     env = set_handler_env(
         monkeypatch,
         moto_server=moto_server,
-        resources=offline_resources,
+        stack=offline_stack,
         vision_server=vision_server,
         cosmos_server=cosmos_server,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from offline.lambda_env import lambda_environment
-from offline.provision import AwsResources
+from offline.provision import OfflineStack
 from offline.servers import CosmosServer, VisionServer
 
 
@@ -13,14 +13,14 @@ def set_handler_env(
     monkeypatch: pytest.MonkeyPatch,
     *,
     moto_server: str,
-    resources: AwsResources,
+    stack: OfflineStack,
     vision_server: VisionServer,
     cosmos_server: CosmosServer,
 ) -> dict[str, str]:
-    """Set the environment the handlers read for these servers and resources; return it."""
+    """Set the environment the handlers read for these servers and this stack; return it."""
     env = lambda_environment(
+        stack.spec.functions.values(),
         aws_endpoint=moto_server,
-        resources=resources,
         vision_endpoint=vision_server.endpoint,
         cosmos_ca_bundle=cosmos_server.ca_bundle,
     )

@@ -156,7 +156,7 @@ def test_throughput_rows_split_the_handler_time() -> None:
     # Our code: 1.6 / 16 s per batch of 16 = 6.25 ms per image, a quarter of Vision's share.
     assert rows[3].value == pytest.approx(6.25)
     assert rows[3].ratio == pytest.approx(0.25)
-    assert "Vision 50%, Cosmos 25%, S3 read 12%, ours 12%" in rows[3].note
+    assert "Vision 50%, Cosmos 25%, S3 12%, ours 12%" in rows[3].note
 
 
 def _inputs() -> CostInputs:

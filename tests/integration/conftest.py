@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -142,6 +143,22 @@ class Stack:
         """Run the analyze handler; the message ids it asks SQS to deliver again."""
         result = analyze.handler(event, FakeLambdaContext())
         return [failure["itemIdentifier"] for failure in result["batchItemFailures"]]
+
+
+def fresh_usage_table(moto_endpoint: str) -> str:
+    """A new, empty counter table shaped like the template's (key ``pk``, TTL); its name."""
+    name = f"tricloud-test-usage-{uuid.uuid4().hex[:8]}"
+    dynamodb = moto_client("dynamodb", moto_endpoint)
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+    )
+    return name
 
 
 def images_container(cosmos: CosmosServer) -> ContainerProxy:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -10,9 +9,9 @@ import pytest
 
 from lambdas.adapters.usage import UsageCounters
 from lambdas.services.quota import DailyCap, DailyLimitError
-from offline.provision import create_usage_table, moto_client
+from offline.provision import moto_client
 
-from .conftest import Stack
+from .conftest import Stack, fresh_usage_table
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +19,7 @@ OTHER_OWNER = "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 
 
 def _fresh_table(moto_server: str) -> str:
-    return create_usage_table(moto_server, f"tricloud-test-usage-{secrets.token_hex(4)}")
+    return fresh_usage_table(moto_server)
 
 
 def _counter(moto_server: str, table: str, key: str) -> int:

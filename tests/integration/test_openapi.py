@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,10 +17,10 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from unit import images
 
-from offline.apigateway import OPEN_RESOURCES, ROUTES
-from offline.provision import create_usage_table
+from offline.apigateway import match_route
+from offline.stack_model import Route, read_api
 
-from .conftest import Stack
+from .conftest import Stack, fresh_usage_table
 
 pytestmark = pytest.mark.integration
 
@@ -37,18 +36,24 @@ def test_the_document_is_valid_openapi() -> None:
     validate(SPEC)
 
 
-def test_it_documents_exactly_the_api_routes_and_their_security() -> None:
+@pytest.fixture(scope="module")
+def routes(stack_template: dict[str, Any]) -> list[Route]:
+    """The API's routes as the synthesized template declares them (private mode)."""
+    return read_api(stack_template).routes
+
+
+def test_it_documents_exactly_the_api_routes_and_their_security(routes: list[Route]) -> None:
     documented = {
         (method.upper(), path)
         for path, item in SPEC["paths"].items()
         for method in item
         if method in ("get", "post", "delete", "put", "patch")
     }
-    assert documented == {(route.method, route.resource) for route in ROUTES}
-    for route in ROUTES:
+    assert documented == {(route.method, route.resource) for route in routes}
+    for route in routes:
         operation = SPEC["paths"][route.resource][route.method.lower()]
         assert operation.get("security", SPEC["security"]) == (
-            [] if route.resource in OPEN_RESOURCES else [{"cognito": []}]
+            [] if route.authorization_type == "NONE" else [{"cognito": []}]
         )
 
 
@@ -57,18 +62,18 @@ def _escape(part: str) -> str:
     return part.replace("~", "~0").replace("/", "~1")
 
 
-def _template(method: str, path: str) -> str:
-    for route in ROUTES:
-        if route.method == method and route.match(method, path) is not None:
-            return route.resource
-    raise AssertionError(f"no route for {method} {path}")
+def _template(method: str, path: str, routes: list[Route]) -> str:
+    found = match_route(method, path, routes)
+    assert found is not None, f"no route for {method} {path}"
+    return found.route.resource
 
 
 class Checker:
     """Sends requests through the stack and checks each answer against the document."""
 
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, routes: list[Route]) -> None:
         self.stack = stack
+        self.routes = routes
         self.seen: set[tuple[str, str, int]] = set()
 
     def __call__(
@@ -78,7 +83,7 @@ class Checker:
         response = self.stack.raw_api(method, path, **kwargs, **extra)
         status = response["statusCode"]
         assert status == expect, response.get("body")
-        template = _template(method, path)
+        template = _template(method, path, self.routes)
         documented = SPEC["paths"][template][method.lower()]["responses"]
         assert str(status) in documented, f"{method} {template} {status} is not documented"
         pointer = "/".join(["#/paths", _escape(template), method.lower(), "responses", str(status)])
@@ -103,13 +108,13 @@ class Checker:
 
 
 @pytest.fixture
-def check(private_stack: Stack, moto_server: str) -> Iterator[Checker]:
+def check(private_stack: Stack, moto_server: str, routes: list[Route]) -> Iterator[Checker]:
     private_stack.set_env(
-        USAGE_TABLE=create_usage_table(moto_server, f"openapi-{secrets.token_hex(4)}"),
+        USAGE_TABLE=fresh_usage_table(moto_server),
         DAILY_IMAGE_LIMIT="10",
         DAILY_IMAGE_LIMIT_PER_USER="3",
     )
-    yield Checker(private_stack)
+    yield Checker(private_stack, routes)
 
 
 def test_the_handlers_answers_match_the_document(check: Checker, private_stack: Stack) -> None:

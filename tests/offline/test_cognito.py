@@ -11,7 +11,7 @@ import gzip
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ import pytest
 import requests
 from botocore.config import Config
 
+from offline.apigateway import Gateway
 from offline.cognito import (
     CognitoAuthorizer,
     InvalidTokenError,
@@ -34,6 +35,7 @@ from offline.devserver import DevServer
 from offline.lambda_runtime import FunctionHost
 from offline.provision import moto_client
 from offline.service import serving_in_thread
+from offline.stack_model import read_api
 from tooling.user_pool import new_password
 
 pytestmark = pytest.mark.integration
@@ -174,10 +176,28 @@ class Recorder:
 
 
 @pytest.fixture
-def guarded(signed: Signed, tmp_path: Path) -> Iterator[tuple[str, Recorder]]:
+def guarded(
+    signed: Signed, tmp_path: Path, stack_template: dict[str, Any]
+) -> Iterator[tuple[str, Recorder]]:
+    """The dev server with the template's API, its Cognito authorizer naming the test pool."""
     recorder = Recorder()
     hosts = {name: FunctionHost(name, recorder) for name in ("presign", "list_images", "detail")}
-    server = DevServer(("127.0.0.1", 0), hosts, tmp_path, "http://127.0.0.1:1", signed.pool)
+    api = read_api(stack_template)
+    pool_arn = f"arn:aws:cognito-idp:us-east-1:123456789012:userpool/{signed.pool.pool_id}"
+    api = replace(
+        api,
+        authorizers={
+            name: replace(spec, provider_arns=[pool_arn]) for name, spec in api.authorizers.items()
+        },
+    )
+    server = DevServer(
+        ("127.0.0.1", 0),
+        hosts,
+        tmp_path,
+        "http://127.0.0.1:1",
+        gateway=Gateway(api),
+        pool=signed.pool,
+    )
     with serving_in_thread(server) as url:
         yield url, recorder
 
