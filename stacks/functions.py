@@ -164,6 +164,7 @@ class Functions(Construct):
             },
         )
         self.detail.add_to_role_policy(_allow("s3:GetObject", uploads_arn))
+        self.detail.add_to_role_policy(_allow("s3:GetObject", thumbs_arn))
         cosmos_secret.grant_read(self.detail)
 
     @property
