@@ -8,6 +8,7 @@ import io
 import json
 import re
 import struct
+import time
 import urllib.request
 import zlib
 from pathlib import Path
@@ -160,10 +161,17 @@ def _analysed_images(app_url: str, count: int) -> None:
     with urllib.request.urlopen(f"{app_url}/api/images?limit=100", timeout=10) as response:
         done = [i for i in json.load(response)["items"] if i["status"] == "done"]
     names = ["coffee", "rocket", "astronaut", "chelsea"]
+    uploaded = []
     for n in range(len(done), count):
         buffer = io.BytesIO()
         sample_photo(names[n % len(names)]).save(buffer, "JPEG", quality=85)
-        upload_bytes_directly(app_url, buffer.getvalue())
+        uploaded.append(upload_bytes_directly(app_url, buffer.getvalue()))
+    for image_id in uploaded:  # bounded wait until each is analysed
+        for _ in range(600):
+            detail = requests.get(f"{app_url}/api/images/{image_id}", timeout=10).json()
+            if detail["status"] != "pending":
+                break
+            time.sleep(0.1)
 
 
 def test_back_from_a_photo_keeps_the_scroll_position_and_loaded_pages(
