@@ -171,6 +171,7 @@ class Functions(Construct):
             },
         )
         self.detail.add_to_role_policy(_allow("s3:GetObject", uploads_arn))
+        self.detail.add_to_role_policy(_allow("s3:GetObject", thumbs_arn))
         self.detail.add_to_role_policy(
             iam.PolicyStatement(actions=["s3:DeleteObject"], resources=[uploads_arn, thumbs_arn])
         )

@@ -67,8 +67,8 @@ def _acknowledge_design(stack: TricloudStack) -> None:
         f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::"
         f"{stack.stack_name.lower()}-uploads-<AWS::AccountId>-<AWS::Region>/thumbs/*]",
         "Object-level permission on the thumbs/ prefix only: thumbnail keys follow the image "
-        "ids made per upload; one action per function (s3:PutObject for analyze, "
-        "s3:GetObject for list_images, which signs the gallery's thumbnail URLs, "
+        "ids made per upload (s3:PutObject for analyze, "
+        "s3:GetObject for list_images and detail, which sign thumbnail URLs; "
         "s3:DeleteObject for detail, which deletes an image with its thumbnail).",
     )
     functions = stack.functions

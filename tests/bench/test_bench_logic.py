@@ -14,7 +14,7 @@ import pytest
 
 from bench.coldstart import unimported_entries
 from bench.cost import CostInputs, cosmos_write_ru, per_1000
-from bench.latency import BEFORE, Settings, after, page_poll, poll_offsets_ms
+from bench.latency import BEFORE, Settings, page_poll, poll_offsets_ms
 from bench.latency import rows as latency_rows
 from bench.photos import PageTunables, page_tunables
 from bench.report import Row, format_value, render_table
@@ -81,7 +81,7 @@ def test_page_tunables_are_read_from_config_js() -> None:
 
 
 def test_the_page_asks_on_its_back_off_schedule() -> None:
-    offsets = poll_offsets_ms(after(TUNABLES))
+    offsets = poll_offsets_ms(Settings("after", 10, 0, 500, 1.5, 5000))
     assert offsets[:6] == [0, 500, 1250, 2375, 4063, 6595]
     assert all(b - a <= 5000 for a, b in pairwise(offsets))
     assert offsets[-1] > 100_000  # it keeps watching (the old page gave up after 90 s)
