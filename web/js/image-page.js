@@ -92,6 +92,11 @@ export class ImagePage {
   showPending(doc, error, waitedMs) {
     const late = Boolean(doc && doc.stale);
     this.title.textContent = late ? "Analysis delayed" : "Analyzing…";
+    // A late image may never finish: it can be deleted while the page keeps waiting.
+    if (late && typeof doc.id === "string") {
+      this.shownId = doc.id;
+      this.deleteButton.hidden = false;
+    }
     this.status.classList.toggle("status-warning", late);
     if (!this.result.querySelector(".spinner")) {
       this.result.replaceChildren(h("div", { class: "spinner", "aria-hidden": "true" }));
