@@ -1,8 +1,10 @@
 """Cognito offline: the user pool on moto, and the check API Gateway's Cognito authorizer makes.
 
-:func:`provision_user_pool` creates what ``stacks/auth.py`` creates in AWS (a pool with e-mail
-as user name and the page's app client without a secret); :func:`create_user` adds a user, as
-``tricloud users add`` does. :class:`CognitoAuthorizer` checks an ``Authorization`` header as
+The demo's pool is the template's (created by :mod:`offline.provision`, found by
+:func:`pool_of_stack`); :func:`provision_user_pool` makes one shaped like ``stacks/auth.py``'s
+for tests (e-mail as user name, a page client without a secret); :func:`create_user` adds a
+user, as ``tricloud users add`` does. :func:`gateway_authorizer` is what the dev server installs
+in the gateway's one authorization hook. :class:`CognitoAuthorizer` checks a header value as
 API Gateway's Cognito user pool authorizer does: an RS256 signature by a key of the pool's
 JWKS (fetched with PyJWT's ``PyJWKClient``), the pool as issuer, the app client as audience,
 ``token_use`` = ``id``, and expiry; it returns the claims API Gateway passes to the function
