@@ -12,6 +12,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lambdas.observability import logger
+
 __all__ = ["UsageCounters", "UsageUnavailableError", "make_dynamodb_client"]
 
 
@@ -67,5 +69,6 @@ class UsageCounters:
                 ExpressionAttributeValues={":minus_one": {"N": "-1"}, ":zero": {"N": "0"}},
             )
         except (ClientError, BotoCoreError) as error:
-            # Leaving the count one too high only makes the cap stricter; never an overshoot.
-            raise UsageUnavailableError(str(error)) from error
+            # The count stays one too high: the cap gets stricter, it never overshoots; the
+            # request is still refused for the reason it was refused (429, not 503).
+            logger.warning("Could not give a daily count back", key=key, reason=str(error))
