@@ -197,3 +197,33 @@ def test_the_daily_limit_is_shown_clearly(
     expect(alert).to_contain_text("Daily limit reached: You have reached today's limit of 100")
     expect(alert).to_contain_text("Try again in about")
     screenshot(page, "34-daily-limit")
+
+
+def test_a_late_image_can_be_deleted_while_the_page_waits(
+    private_page: Page, private_demo: PrivateDemo, page_log: PageLog
+) -> None:
+    """A pending image the API marks stale (its GET answer is given by the test, as in
+    test_page_fixes: reaching that state for real takes three 12-minute receives) offers delete;
+    the DELETE goes to the real API, whose 404 (no such image) the page takes as done."""
+    page_log.allow(r"status of 404")
+    image_id = "0d9c8b7a-6f5e-4d3c-8b2a-1f0e9d8c7b6a"
+    email, password = new_user(private_demo)
+
+    def late(route: Route) -> None:
+        if route.request.method != "GET":
+            route.continue_()
+            return
+        body = {"id": image_id, "status": "pending", "stale": True, "error": "Vision is down."}
+        route.fulfill(status=200, json={**body, "image_url": None, "thumb_url": None})
+
+    page = private_page
+    page.route(f"**/api/images/{image_id}", late)
+    page.goto(f"{private_demo.url}/#/images/{image_id}")
+    sign_in(page, email, password)
+    expect(page.get_by_role("heading", name="Analysis delayed")).to_be_visible()
+    deletes: list[str] = []
+    page.on("request", lambda r: deletes.append(r.url) if r.method == "DELETE" else None)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete this photo").click()
+    expect(page.get_by_role("heading", name="Gallery")).to_be_visible()
+    assert deletes == [f"{private_demo.url}/api/images/{image_id}"]
