@@ -43,6 +43,7 @@ PRICES: dict[str, tuple[float, str]] = {
     # SafeSearch is free when Label Detection is requested for the same image.
     "vision_SAFE_SEARCH_DETECTION": (1.50 / 1000, "unit"),
     "vision_IMAGE_PROPERTIES": (1.50 / 1000, "unit"),
+    "dynamodb_write_request_unit": (0.625 / 1e6, "WRU"),
     "cosmos_ru": (0.25 / 1e6, "RU"),
     "cosmos_storage_gb_month": (0.25, "GB-month"),
 }
@@ -51,6 +52,9 @@ PRICES: dict[str, tuple[float, str]] = {
 RU_POINT_READ_PER_KB = 1.0
 RU_WRITE_PER_KB = 5.5
 RU_QUERY_PAGE = 3.0
+#: The daily cap: one conditional UpdateItem on the user's and one on the deployment's counter
+#: per upload, each item well under 1 KB (one write request unit); TTL deletes are free.
+CAP_WRITES_PER_IMAGE = 2
 #: SQS: S3 sends one message per upload; Lambda receives and deletes up to 10 per call.
 SQS_MESSAGES_PER_CALL = 10
 
@@ -73,8 +77,8 @@ class CostInputs:
     polls_per_image: float  # detail requests until the result shows (the page's back-off)
     vision_features: tuple[str, ...]
     gallery_page_size: int
-    # Assumed: each image shows once as a gallery thumbnail, which costs one detail request
-    # and a download of the full JPEG (the page has no separate thumbnails).
+    thumbnail_bytes: float  # analyze's JPEG thumbnail, signed into every list item
+    # Assumed: each image shows once as a gallery thumbnail (its URL comes with the list page).
     thumbnails_per_image: float = 1.0
     api_response_bytes: float = 2048.0  # assumed average JSON answer
 
@@ -100,7 +104,7 @@ def _price(name: str) -> float:
 def per_1000(inputs: CostInputs, images: int = 1000) -> list[CostLine]:
     """The cost lines for ``images`` images, then a total line."""
     n = images
-    detail_calls = n * (inputs.polls_per_image + inputs.thumbnails_per_image)
+    detail_calls = n * inputs.polls_per_image
     list_calls = math.ceil(n * inputs.thumbnails_per_image / inputs.gallery_page_size)
     downloads = n * (1 + inputs.thumbnails_per_image)  # the result view, then the gallery
     api_calls = n + detail_calls + list_calls  # presign + detail + list
@@ -113,7 +117,8 @@ def per_1000(inputs: CostInputs, images: int = 1000) -> list[CostLine]:
     ) / 1024
     lambda_requests = api_calls + analyze_calls
     upload_gb = n * inputs.upload_bytes / GB
-    viewed_gb = downloads * inputs.upload_bytes / GB
+    thumbs_gb = n * inputs.thumbnails_per_image * inputs.thumbnail_bytes / GB
+    viewed_gb = n * inputs.upload_bytes / GB + thumbs_gb
     sqs_requests = n + 2 * math.ceil(n / SQS_MESSAGES_PER_CALL)
     vision_usd = sum(_vision_unit_price(f, inputs.vision_features) for f in inputs.vision_features)
     write_ru = n * cosmos_write_ru(inputs.document_bytes)
@@ -140,11 +145,11 @@ def per_1000(inputs: CostInputs, images: int = 1000) -> list[CostLine]:
         ),
         CostLine(
             "S3",
-            n * _price("s3_put")
+            2 * n * _price("s3_put")
             + (n + downloads) * _price("s3_get")
-            + upload_gb * _price("s3_storage_gb_month")
+            + (upload_gb + n * inputs.thumbnail_bytes / GB) * _price("s3_storage_gb_month")
             + viewed_gb * _price("s3_out_gb"),
-            f"{n:,} POST x {_fmt('s3_put', 1e3, '/1k')}, "
+            f"{2 * n:,} POST/PUT (photo, thumbnail) x {_fmt('s3_put', 1e3, '/1k')}, "
             f"{n + downloads:,.0f} GET x {_fmt('s3_get', 1e3, '/1k')}, "
             f"{upload_gb * 1024:,.0f} MB x 1 month x {_fmt('s3_storage_gb_month', 1, '/GB')}, "
             f"{viewed_gb * 1024:,.0f} MB out x {_fmt('s3_out_gb', 1, '/GB')}",
@@ -166,6 +171,12 @@ def per_1000(inputs: CostInputs, images: int = 1000) -> list[CostLine]:
             f"{write_ru + read_ru + query_ru:,.0f} RU (est.) x {_fmt('cosmos_ru', 1e6, '/M')} + "
             f"{n * inputs.document_bytes / 1024**2:,.1f} MB x 1 month x "
             f"{_fmt('cosmos_storage_gb_month', 1, '/GB')}",
+        ),
+        CostLine(
+            "DynamoDB (cap counters)",
+            n * CAP_WRITES_PER_IMAGE * _price("dynamodb_write_request_unit"),
+            f"{n * CAP_WRITES_PER_IMAGE:,} conditional UpdateItem x 1 WRU x "
+            f"{_fmt('dynamodb_write_request_unit', 1e6, '/M')} (on-demand)",
         ),
     ]
     total = sum(line.usd for line in lines)

@@ -2,11 +2,12 @@
 
 The analyze handler runs in this process behind the offline stack's own SQS event source
 (``offline.worker.Worker``), so its calls can be timed: Vision (``VisionAnnotator.annotate``),
-Cosmos DB (``ImageStore.upsert``) and S3 reads (``Storage.read``). Reads and writes run on
-a few threads, so each service's share is the union of its calls' intervals; "our code" is
-the handler's time outside every such call (event parsing, validation with Pillow, document
-building, logging). Validation also runs on those threads, overlapping the S3 reads, so its
-CPU time (``prepare_image``) is reported separately. Handler logs and metrics go to a log file.
+Cosmos DB (``CosmosImageStore.get``/``put``) and S3 (``Storage.read``/``write``, the thumbnail).
+Reads and writes run on a few threads, so each service's share is the union of its calls'
+intervals; "our code" is the handler's time outside every such call (event parsing,
+validation and the thumbnail with Pillow, document building, logging). Validation also runs
+on those threads, overlapping the S3 reads, so its CPU time (``prepare_image``) is reported
+separately. Handler logs and metrics go to a log file.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from time import perf_counter, thread_time
 from typing import Any
 from unittest import mock
@@ -27,6 +29,7 @@ from azure.cosmos.exceptions import CosmosResourceNotFoundError
 from bench.offline import OfflineStack
 from bench.report import Row, Section
 from bench.stats import median, union_seconds
+from lambdas.services.documents import pending_document
 from offline.lambda_runtime import FunctionHost, load_handler
 from offline.provision import moto_client
 from offline.worker import Worker
@@ -34,6 +37,7 @@ from offline.worker import Worker
 __all__ = ["RoundResult", "Spans", "measure", "rows", "section"]
 
 EXTERNAL = ("vision", "cosmos", "s3")
+OWNER = "public"
 _CPU_BOUND = (
     "; the local Vision stand-in classifies every image on this machine's 2 cores, so a "
     "bigger batch cannot be faster here (in AWS it saves 15 of 16 Vision round trips)"
@@ -94,15 +98,17 @@ class RoundResult:
 def _instrumented(spans: Spans) -> Iterator[None]:
     """Time the adapters' outgoing calls for as long as the block runs."""
     # Imported here, once the handler's environment is set (lambdas reads it at import).
-    from lambdas.adapters.cosmos import ImageStore  # noqa: PLC0415
+    from lambdas.adapters.cosmos import CosmosImageStore  # noqa: PLC0415
     from lambdas.adapters.storage import Storage  # noqa: PLC0415
     from lambdas.adapters.vision import VisionAnnotator  # noqa: PLC0415
     from lambdas.services import analysis  # noqa: PLC0415
 
     targets = (
         (VisionAnnotator, "annotate", "vision"),
-        (ImageStore, "upsert", "cosmos"),
+        (CosmosImageStore, "get", "cosmos"),
+        (CosmosImageStore, "put", "cosmos"),
         (Storage, "read", "s3"),
+        (Storage, "write", "s3"),
         (analysis, "prepare_image", "validate"),
     )
     with contextlib.ExitStack() as stack:
@@ -118,11 +124,14 @@ def _run_round(
     """Put ``batch`` images and let the worker run until all are settled."""
     spans.clear()
     ids = [str(uuid.uuid4()) for _ in range(batch)]
+    container = stack.container()
+    for image_id in ids:  # what presign stores before handing out the upload URL
+        container.create_item(_pending(stack.resources.bucket, image_id))
     started = perf_counter()
     for index, image_id in enumerate(ids):
         s3.put_object(
             Bucket=stack.resources.bucket,
-            Key=f"uploads/{image_id}.jpg",
+            Key=_key(image_id),
             Body=images[index % len(images)],
             ContentType="image/jpeg",
         )
@@ -132,7 +141,6 @@ def _run_round(
         if settlement is not None:
             settled += len(settlement.delete) + len(settlement.retry)
     end_to_end = perf_counter() - started
-    container = stack.container()
     stored = sum(1 for image_id in ids if _status(container, image_id) == "done")
     handler = spans.seconds("handler")
     return RoundResult(
@@ -181,10 +189,27 @@ def measure(
     return results
 
 
+def _key(image_id: str) -> str:
+    return f"uploads/{OWNER}/{image_id}.jpg"
+
+
+def _pending(bucket: str, image_id: str) -> dict[str, Any]:
+    return pending_document(
+        owner=OWNER,
+        image_id=image_id,
+        key=_key(image_id),
+        bucket=bucket,
+        content_type="image/jpeg",
+        size=1,
+        now=datetime.now(UTC),
+        upload_url_ttl_seconds=300,
+    )
+
+
 def _status(container: Any, image_id: str) -> str | None:
     """The stored document's status, or None when there is none yet."""
     try:
-        document = container.read_item(image_id, partition_key=image_id)
+        document = container.read_item(image_id, partition_key=OWNER)
     except CosmosResourceNotFoundError:  # patches/ makes cosmosdb-server answer 404 like Cosmos
         return None
     return str(document.get("status"))
@@ -248,7 +273,7 @@ def rows(results: dict[str, Any], rounds: dict[int, int]) -> list[Row]:
                 own_ms / vision_ms if vision_ms else None,
                 f"ratio is to the Vision call per image ({vision_ms:,.0f} ms); handler time: "
                 f"Vision {share['vision']:.0%}, Cosmos {share['cosmos']:.0%}, "
-                f"S3 read {share['s3']:.0%}, ours {share['own']:.0%}; "
+                f"S3 {share['s3']:.0%}, ours {share['own']:.0%}; "
                 f"Pillow validation {validate_ms:,.0f} ms CPU/image on the I/O threads",
             )
         )

@@ -18,13 +18,15 @@ __all__ = [
     "ConfigError",
     "CosmosConfig",
     "ImageLimits",
+    "RetryConfig",
     "StorageConfig",
+    "UsageConfig",
     "VisionConfig",
 ]
 
 MIB = 1024 * 1024
 
-# The Vision features whose results the image document stores (see DESIGN.md).
+# The Vision features whose results the image document stores.
 SUPPORTED_VISION_FEATURES: tuple[str, ...] = (
     "LABEL_DETECTION",
     "OBJECT_LOCALIZATION",
@@ -99,6 +101,18 @@ class ImageLimits:
 
 
 @dataclass(frozen=True)
+class RetryConfig:
+    """Receives of an SQS message before it moves to the dead-letter queue (the redrive policy)."""
+
+    max_receive_count: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> RetryConfig:
+        """Read DLQ_MAX_RECEIVE_COUNT."""
+        return cls(max_receive_count=_int(env, "DLQ_MAX_RECEIVE_COUNT", 3, 1, 1000))
+
+
+@dataclass(frozen=True)
 class VisionConfig:
     """How to call Cloud Vision: features, limits, and either a secret or a local endpoint."""
 
@@ -153,3 +167,21 @@ class CosmosConfig:
         if ca_bundle is not None and not os.path.isfile(ca_bundle):
             raise ConfigError("environment variable COSMOS_CA_BUNDLE must name an existing file")
         return cls(secret_id=_required(env, "COSMOS_SECRET_ID"), ca_bundle=ca_bundle)
+
+
+@dataclass(frozen=True)
+class UsageConfig:
+    """The daily cap: the counter table and the limits (uploads per UTC day)."""
+
+    table: str
+    daily_limit: int
+    daily_limit_per_user: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> UsageConfig:
+        """Read USAGE_TABLE, DAILY_IMAGE_LIMIT and DAILY_IMAGE_LIMIT_PER_USER."""
+        return cls(
+            table=_required(env, "USAGE_TABLE"),
+            daily_limit=_int(env, "DAILY_IMAGE_LIMIT", 1000, 1, 1_000_000),
+            daily_limit_per_user=_int(env, "DAILY_IMAGE_LIMIT_PER_USER", 100, 1, 1_000_000),
+        )

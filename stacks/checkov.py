@@ -35,6 +35,10 @@ def _is_access_log_bucket(resource: CfnResource, stack: Stack) -> bool:
     return stack.get_logical_id(resource).startswith("AccessLogs")
 
 
+def _is_usage_table(resource: CfnResource, stack: Stack) -> bool:
+    return stack.get_logical_id(resource).startswith("UsageCounters")
+
+
 def _has_default_certificate(resource: CfnResource, stack: Stack) -> bool:
     config = getattr(stack, "config", None)
     return config is not None and config.domain is None
@@ -79,6 +83,14 @@ SKIPS = (
         "AWS::SecretsManager::Secret",
         "Encrypted with the account's aws/secretsmanager key; only each function's role may "
         "read its secret. A customer key would add cost and a second grant to keep in step.",
+    ),
+    Skip(
+        "CKV_AWS_119",
+        "AWS::DynamoDB::Table",
+        "The daily cap's counters (a count per user and day, expiring with TTL) are encrypted at "
+        "rest with DynamoDB's own key; a customer-managed key would add cost and a key policy "
+        "to keep in step, and protect nothing more.",
+        _is_usage_table,
     ),
     Skip(
         "CKV_AWS_26",

@@ -17,6 +17,8 @@ Keys (defaults in `cdk.json` and on `TricloudConfig`):
 - lambda_python_version: the Lambda Python runtime (and the wheels and bytecode bundled for it).
 - api_throttle_rate_limit, api_throttle_burst_limit: API stage throttling.
 - vision_features, vision_max_results, vision_timeout_seconds: the Vision request.
+- access (private | public), allow_signup: who may use the API (Cognito sign-in or anyone).
+- daily_image_limit, daily_image_limit_per_user: the spending cap (uploads per UTC day).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ DEFAULT_LAMBDA_PYTHON = "3.14"
 # event source (throttled receives count too); with a visibility timeout of 6 x 120 s, five
 # receives ride out about an hour of a Vision or Cosmos outage before a message is parked.
 DEFAULT_DLQ_MAX_RECEIVE_COUNT = 5
+ACCESS_MODES = ("private", "public")
 # The values CloudWatch Logs accepts for a retention period, in days.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
 
@@ -100,8 +103,12 @@ class TricloudConfig:
     image_url_ttl_seconds: int = 300
     image_expiry_days: int = 0
     dlq_max_receive_count: int = DEFAULT_DLQ_MAX_RECEIVE_COUNT
-    analyze_batch_size: int = 16
-    analyze_batching_window_seconds: int = 1
+    # Batches of up to 10 with no batching window: a lone upload is analysed at once, while
+    # under load each invocation still takes every message already waiting (up to 10) and
+    # Vision gets one call per batch. A batch over 10 would need a window of >= 1 s on a
+    # standard queue, which every lone upload would wait for (bench/latency.py).
+    analyze_batch_size: int = 10
+    analyze_batching_window_seconds: int = 0
     analyze_max_concurrency: int = 5
     api_throttle_rate_limit: int = 20
     api_throttle_burst_limit: int = 40
@@ -114,6 +121,16 @@ class TricloudConfig:
     vision_max_results: int = 10
     vision_timeout_seconds: int = 20
     lambda_python_version: str = DEFAULT_LAMBDA_PYTHON
+    access: str = "private"
+    allow_signup: bool = False
+    # About 0.6 US cents of Vision per image (four features): at most ~6 USD a day by default.
+    daily_image_limit: int = 1000
+    daily_image_limit_per_user: int = 100
+
+    @property
+    def private(self) -> bool:
+        """True when the API needs a Cognito sign-in."""
+        return self.access == "private"
 
     @classmethod
     def from_context(cls, get: Callable[[str], Any]) -> TricloudConfig:
@@ -139,9 +156,9 @@ class TricloudConfig:
             dlq_max_receive_count=reader.integer(
                 "dlq_max_receive_count", DEFAULT_DLQ_MAX_RECEIVE_COUNT, 1, 20
             ),
-            analyze_batch_size=reader.integer("analyze_batch_size", 16, 1, 16),
+            analyze_batch_size=reader.integer("analyze_batch_size", 10, 1, 16),
             analyze_batching_window_seconds=reader.integer(
-                "analyze_batching_window_seconds", 1, 0, 300
+                "analyze_batching_window_seconds", 0, 0, 300
             ),
             analyze_max_concurrency=reader.integer("analyze_max_concurrency", 5, 2, 1000),
             api_throttle_rate_limit=reader.integer("api_throttle_rate_limit", 20, 1, 10_000),
@@ -152,8 +169,21 @@ class TricloudConfig:
             lambda_python_version=reader.choice(
                 "lambda_python_version", DEFAULT_LAMBDA_PYTHON, LAMBDA_PYTHON_VERSIONS
             ),
+            access=reader.choice("access", "private", ACCESS_MODES),
+            allow_signup=reader.boolean("allow_signup", default=False),
+            daily_image_limit=reader.integer("daily_image_limit", 1000, 1, 1_000_000),
+            daily_image_limit_per_user=reader.integer(
+                "daily_image_limit_per_user", 100, 1, 1_000_000
+            ),
         )
         check_region(config.region)
+        if config.daily_image_limit_per_user > config.daily_image_limit:
+            raise ConfigError(
+                f"daily_image_limit_per_user ({config.daily_image_limit_per_user}) must be at "
+                f"most daily_image_limit ({config.daily_image_limit})"
+            )
+        if config.allow_signup and not config.private:
+            raise ConfigError("allow_signup needs access=private (public mode has no sign-in)")
         if config.analyze_batch_size > 10 and config.analyze_batching_window_seconds < 1:
             raise ConfigError(
                 f"analyze_batch_size={config.analyze_batch_size} needs "
@@ -207,6 +237,16 @@ class _Reader:
                 f"context {key}={value!r} is invalid: expected a whole number from {low} to {high}"
             )
         return number
+
+    def boolean(self, key: str, *, default: bool) -> bool:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise ConfigError(f"context {key}={value!r} is invalid: expected true or false")
 
     def choice(self, key: str, default: T, allowed: tuple[T, ...]) -> T:
         value = self.raw(key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -19,6 +20,7 @@ from stacks.bundling import LAMBDAS_DIR, function_code, lambda_runtime, wheel_ta
 from stacks.config import TricloudConfig
 
 UPLOAD_PREFIX = "uploads/"
+THUMB_PREFIX = "thumbs/"
 # CloudWatch Logs retention periods by day count (the keys are config.LOG_RETENTION_DAYS).
 _RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
@@ -59,25 +61,25 @@ class FunctionSpec:
 # Memory also buys CPU on Lambda; the sizes follow what each function does.
 PRESIGN = FunctionSpec(
     "presign",
-    "POST /api/uploads (pre-signed POST) and GET /api/health",
+    "POST /api/uploads (pending document + pre-signed POST) and GET /api/health",
     256,  # signs a policy locally: small, but cold imports of Powertools + boto3 need CPU
     Duration.seconds(10),
 )
 LIST_IMAGES = FunctionSpec(
     "list_images",
-    "GET /api/images: one Cosmos DB query page",
+    "GET /api/images: one Cosmos DB query page with thumbnail URLs",
     512,  # azure-cosmos import and TLS handshake dominate the cold start
     Duration.seconds(15),
 )
 DETAIL = FunctionSpec(
     "detail",
-    "GET /api/images/{id}: one Cosmos DB read plus a pre-signed GET URL",
+    "GET and DELETE /api/images/{id}: one image (pre-signed GET URL) or its removal",
     512,
     Duration.seconds(15),
 )
 ANALYZE = FunctionSpec(
     "analyze",
-    "SQS batch of uploads: validate, one Vision batch call, upsert results to Cosmos DB",
+    "SQS batch of uploads: validate, thumbnail, one Vision batch call, results to Cosmos DB",
     1536,  # up to 16 images of 10 MiB decoded by Pillow in one invocation
     Duration.seconds(120),  # Vision batch (20 s timeout, retried) plus Cosmos upserts
 )
@@ -96,11 +98,13 @@ class Functions(Construct):
         s3_endpoint: str,
         gcp_secret: secretsmanager.ISecret,
         cosmos_secret: secretsmanager.ISecret,
+        usage_table: dynamodb.ITable,
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
         bucket_arn = f"arn:{Aws.PARTITION}:s3:::{upload_bucket_name}"
         uploads_arn = f"{bucket_arn}/{UPLOAD_PREFIX}*"
+        thumbs_arn = f"{bucket_arn}/{THUMB_PREFIX}*"
         storage = {
             "UPLOAD_BUCKET": upload_bucket_name,
             # boto3 reads it itself: signed URLs name the host the site's CSP allows.
@@ -110,19 +114,27 @@ class Functions(Construct):
             "POWERTOOLS_SERVICE_NAME": "tricloud",
             "POWERTOOLS_LOG_LEVEL": config.log_level,
             "POWERTOOLS_METRICS_NAMESPACE": "Tricloud",
+            "ACCESS_MODE": config.access,
         }
         cosmos = {"COSMOS_SECRET_ID": cosmos_secret.secret_arn}
 
+        # presign stores the image's pending document before it signs the upload.
         self.presign = self._function(
             PRESIGN,
             {
                 **common,
+                **cosmos,
                 **storage,
                 "MAX_UPLOAD_BYTES": str(config.max_upload_bytes),
                 "UPLOAD_URL_TTL_SECONDS": str(config.upload_url_ttl_seconds),
+                "USAGE_TABLE": usage_table.table_name,
+                "DAILY_IMAGE_LIMIT": str(config.daily_image_limit),
+                "DAILY_IMAGE_LIMIT_PER_USER": str(config.daily_image_limit_per_user),
             },
         )
         self.presign.add_to_role_policy(_allow("s3:PutObject", uploads_arn))
+        self.presign.add_to_role_policy(_allow("dynamodb:UpdateItem", usage_table.table_arn))
+        self.presign.add_to_role_policy(_read_secret(cosmos_secret))
 
         self.analyze = self._function(
             ANALYZE,
@@ -136,9 +148,11 @@ class Functions(Construct):
                 "VISION_FEATURES": ",".join(config.vision_features),
                 "VISION_MAX_RESULTS": str(config.vision_max_results),
                 "VISION_TIMEOUT_SECONDS": str(config.vision_timeout_seconds),
+                "DLQ_MAX_RECEIVE_COUNT": str(config.dlq_max_receive_count),
             },
         )
         self.analyze.add_to_role_policy(_allow("s3:GetObject", uploads_arn))
+        self.analyze.add_to_role_policy(_allow("s3:PutObject", thumbs_arn))
         # Listing under uploads/ only: tells a missing photo (deleted after upload) from a
         # denied read, so it is skipped instead of retried into the dead-letter queue.
         self.analyze.add_to_role_policy(
@@ -151,7 +165,17 @@ class Functions(Construct):
         self.analyze.add_to_role_policy(_read_secret(gcp_secret))
         self.analyze.add_to_role_policy(_read_secret(cosmos_secret))
 
-        self.list_images = self._function(LIST_IMAGES, {**common, **cosmos})
+        # list_images signs each card's thumbnail URL (a GET on thumbs/ only).
+        self.list_images = self._function(
+            LIST_IMAGES,
+            {
+                **common,
+                **cosmos,
+                **storage,
+                "IMAGE_URL_TTL_SECONDS": str(config.image_url_ttl_seconds),
+            },
+        )
+        self.list_images.add_to_role_policy(_allow("s3:GetObject", thumbs_arn))
         self.list_images.add_to_role_policy(_read_secret(cosmos_secret))
 
         self.detail = self._function(
@@ -164,6 +188,10 @@ class Functions(Construct):
             },
         )
         self.detail.add_to_role_policy(_allow("s3:GetObject", uploads_arn))
+        self.detail.add_to_role_policy(_allow("s3:GetObject", thumbs_arn))
+        self.detail.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:DeleteObject"], resources=[uploads_arn, thumbs_arn])
+        )
         self.detail.add_to_role_policy(_read_secret(cosmos_secret))
 
     @property

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.api import Api
+from stacks.auth import Auth
 from stacks.bundling import REPO_ROOT
 from stacks.certificate import site_certificate
 from stacks.config import TricloudConfig
@@ -19,9 +20,14 @@ from stacks.monitoring import Monitoring
 from stacks.secrets import Secrets
 from stacks.site import Site
 from stacks.uploads import Uploads, s3_endpoint, upload_bucket_name, upload_origin
+from stacks.usage import Usage
 
 WEB_DIR = REPO_ROOT / "web"
 ACCESS_LOG_DAYS = 90
+PUBLIC_WARNING = (
+    "access=public: anyone who finds the URL can upload photos (within the daily caps) and "
+    "see every photo. Deploy with access=private (the default) unless that is what you want."
+)
 
 
 class TricloudStack(Stack):
@@ -51,6 +57,10 @@ class TricloudStack(Stack):
             gcp_secret_arn=config.gcp_secret_arn,
             cosmos_secret_arn=config.cosmos_secret_arn,
         )
+        self.auth = Auth(self, "Auth", allow_signup=config.allow_signup) if config.private else None
+        if self.auth is None:
+            Annotations.of(self).add_warning_v2("tricloud:public-access", PUBLIC_WARNING)
+        self.usage = Usage(self, "Usage")
         self.functions = Functions(
             self,
             "Functions",
@@ -59,13 +69,16 @@ class TricloudStack(Stack):
             s3_endpoint=s3_endpoint(),
             gcp_secret=self.secrets.gcp,
             cosmos_secret=self.secrets.cosmos,
+            usage_table=self.usage.table,
         )
-        self.api = Api(self, "Api", config=config, functions=self.functions)
+        self.api = Api(self, "Api", config=config, functions=self.functions, auth=self.auth)
         self.site = Site(
             self,
             "Site",
             api=self.api.api,
             upload_origin=upload_origin(bucket_name, s3_endpoint()),
+            page_config=self._page_config(),
+            auth_origin=self.auth.endpoint if self.auth else None,
             web_dir=web_dir,
             access_logs=access_logs,
             domain=config.domain,
@@ -107,6 +120,19 @@ class TricloudStack(Stack):
             removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         )
 
+    def _page_config(self) -> dict[str, str]:
+        """What the page learns at load time (web/config.json): the access mode and, in private
+        mode, the user pool's public identifiers. Never a secret."""
+        if self.auth is None:
+            return {"access": "public"}
+        return {
+            "access": "private",
+            "region": self.region,
+            "user_pool_id": self.auth.user_pool.user_pool_id,
+            "client_id": self.auth.client.user_pool_client_id,
+            "cognito_endpoint": self.auth.endpoint,
+        }
+
     def _outputs(self) -> None:
         """What a person needs after `cdk deploy`."""
         outputs = {
@@ -117,6 +143,13 @@ class TricloudStack(Stack):
             "GcpSecretName": (self.secrets.gcp.secret_name, "Put the GCP credentials JSON here"),
             "CosmosSecretName": (self.secrets.cosmos.secret_name, "Put the Cosmos connection here"),
             "DeadLetterQueueUrl": (self.uploads.dead_letters.queue_url, "Uploads that failed"),
+            "UsageTableName": (self.usage.table.table_name, "Daily upload counters (the cap)"),
         }
+        if self.auth is not None:
+            outputs["UserPoolId"] = (self.auth.user_pool.user_pool_id, "Cognito user pool")
+            outputs["UserPoolClientId"] = (
+                self.auth.client.user_pool_client_id,
+                "The page's app client (tricloud token uses it)",
+            )
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)

@@ -30,14 +30,18 @@ def demo_process(
     data: Path | None = None,
     path: str | None = None,
     stderr: int | IO[str] = subprocess.PIPE,
+    access: str | None = None,
 ) -> Iterator[subprocess.Popen[str]]:
-    """``tricloud demo --port PORT [--data DIR]`` carrying ``marker`` (and ``PATH=path``).
+    """``tricloud demo --port PORT [--data DIR] [--access MODE]`` carrying ``marker`` (and
+    ``PATH=path``).
 
     stdout is a pipe; the demo is killed when the block ends if it is still running.
     """
     command = [str(TRICLOUD), "demo", "--port", str(port)]
     if data is not None:
         command += ["--data", str(data)]
+    if access is not None:
+        command += ["--access", access]
     env = {**os.environ, MARKER: marker}
     if path is not None:
         env["PATH"] = path

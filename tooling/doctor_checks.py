@@ -23,13 +23,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from google.api_core import exceptions as google_exceptions
 from google.auth import exceptions as auth_exceptions
 
-from lambdas.adapters.cosmos import ImageStore, StoreUnavailableError
+from lambdas.adapters.cosmos import CosmosImageStore
 from lambdas.adapters.vision import VisionAnnotator, VisionUnavailableError
 from lambdas.config import VisionConfig
 from lambdas.credentials import CosmosSettings, CredentialsError
+from lambdas.ports import StoreUnavailableError
 from tooling.cli_support import CommandError, aws_error_code, describe_aws_error, first_line
 from tooling.cosmos_access import cosmos_client, describe_cosmos_error
-from tooling.cosmos_setup import policy_matches
+from tooling.cosmos_setup import DEFAULT_TTL, PARTITION_KEY_PATH, policy_matches
 from tooling.secret_store import SecretAccessError, read_secret
 
 HTTP_TIMEOUT_SECONDS = 10
@@ -202,8 +203,8 @@ def check_cosmos(settings: CosmosSettings | None) -> Check:
             .read()
         )
         # The same point read the detail function makes (a missing id is not an error).
-        store = ImageStore(lambda _refresh: settings, ca_bundle=_ca_bundle())
-        store.get(str(uuid.uuid4()))
+        store = CosmosImageStore(lambda _refresh: settings, ca_bundle=_ca_bundle())
+        store.get("public", str(uuid.uuid4()))
     except CommandError as error:
         return Check(name, Status.FAILED, str(error))
     except (AzureError, ValueError, StoreUnavailableError) as error:
@@ -212,14 +213,30 @@ def check_cosmos(settings: CosmosSettings | None) -> Check:
         return Check(
             name, Status.FAILED, describe_cosmos_error(cause, settings), _cosmos_fix(cause)
         )
+    problem = _setup_problem(properties)
+    if problem is not None:
+        return Check(name, Status.FAILED, f"{where}: {problem[0]}", problem[1])
+    return Check(name, Status.OK, f"{where} is reachable and set up")
+
+
+def _setup_problem(properties: dict[str, Any]) -> tuple[str, str] | None:
+    """What is wrong with how the container is set up, and the fix; None when all is well."""
+    if properties.get("partitionKey", {}).get("paths") != [PARTITION_KEY_PATH]:
+        return (
+            f"the partition key is not {PARTITION_KEY_PATH}",
+            "a partition key cannot change: run `tricloud cosmos init` with a new container name",
+        )
+    if properties.get("defaultTtl") != DEFAULT_TTL:
+        return (
+            "per-item time to live is off, so abandoned uploads are never removed",
+            "run `tricloud cosmos init` to turn it on",
+        )
     if not policy_matches(properties.get("indexingPolicy", {})):
-        return Check(
-            name,
-            Status.FAILED,
-            f"{where}: the indexing policy is not tricloud's, so gallery queries may fail",
+        return (
+            "the indexing policy is not tricloud's, so gallery queries may fail",
             "run `tricloud cosmos init` to update it",
         )
-    return Check(name, Status.OK, f"{where} is reachable and set up")
+    return None
 
 
 class _HttpGetError(Exception):

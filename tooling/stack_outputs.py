@@ -18,6 +18,8 @@ API_URL = "ApiUrl"
 GCP_SECRET = "GcpSecretName"  # noqa: S105 (an output name, not a secret)
 COSMOS_SECRET = "CosmosSecretName"  # noqa: S105 (an output name, not a secret)
 DEAD_LETTER_QUEUE = "DeadLetterQueueUrl"
+USER_POOL_ID = "UserPoolId"
+USER_POOL_CLIENT_ID = "UserPoolClientId"
 
 
 def read_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:

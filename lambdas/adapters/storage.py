@@ -1,4 +1,5 @@
-"""The upload bucket on S3: pre-signed POST for uploads, pre-signed GET for viewing, reads."""
+"""The upload bucket on S3: pre-signed POST for uploads, pre-signed GET for viewing, reads
+and thumbnail writes."""
 
 from __future__ import annotations
 
@@ -96,6 +97,14 @@ class Storage:
             "get_object", Params=params, ExpiresIn=expires_in
         )
         return url
+
+    def delete(self, key: str) -> None:
+        """Remove the object; S3 answers the same whether it existed or not (idempotent)."""
+        self._client.delete_object(Bucket=self.bucket, Key=key)
+
+    def write(self, key: str, data: bytes, content_type: str) -> None:
+        """Store ``data`` at ``key`` (the thumbnails analyze makes)."""
+        self._client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
 
     def read(self, key: str, max_bytes: int) -> bytes:
         """The object's bytes; ObjectTooLargeError past ``max_bytes`` (checked before reading).

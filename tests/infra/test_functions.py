@@ -10,14 +10,25 @@ import pytest
 from .cfn import STACK_UUID, Deployment
 from .synth import COSMOS_ARN, GCP_ARN, Synth
 
-UPLOADS_ARN = f"arn:aws:s3:::tricloud-uploads-{STACK_UUID[-12:]}/uploads/*"
-COMMON_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE"}
+BUCKET_ARN = f"arn:aws:s3:::tricloud-uploads-{STACK_UUID[-12:]}"
+UPLOADS_ARN = f"{BUCKET_ARN}/uploads/*"
+THUMBS_ARN = f"{BUCKET_ARN}/thumbs/*"
+COMMON_ENV = {
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_LOG_LEVEL",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "ACCESS_MODE",
+}
 EXPECTED_ENV = {
     "presign": {
         "UPLOAD_BUCKET",
         "AWS_ENDPOINT_URL_S3",
         "MAX_UPLOAD_BYTES",
         "UPLOAD_URL_TTL_SECONDS",
+        "COSMOS_SECRET_ID",
+        "USAGE_TABLE",
+        "DAILY_IMAGE_LIMIT",
+        "DAILY_IMAGE_LIMIT_PER_USER",
     },
     "analyze": {
         "UPLOAD_BUCKET",
@@ -29,8 +40,14 @@ EXPECTED_ENV = {
         "VISION_FEATURES",
         "VISION_MAX_RESULTS",
         "VISION_TIMEOUT_SECONDS",
+        "DLQ_MAX_RECEIVE_COUNT",
     },
-    "list_images": {"COSMOS_SECRET_ID"},
+    "list_images": {
+        "COSMOS_SECRET_ID",
+        "UPLOAD_BUCKET",
+        "AWS_ENDPOINT_URL_S3",
+        "IMAGE_URL_TTL_SECONDS",
+    },
     "detail": {"UPLOAD_BUCKET", "AWS_ENDPOINT_URL_S3", "IMAGE_URL_TTL_SECONDS", "COSMOS_SECRET_ID"},
 }
 
@@ -77,6 +94,7 @@ def test_environment_follows_the_contract(default: Synth) -> None:
         env = function["Environment"]["Variables"]
         assert set(env) == COMMON_ENV | EXPECTED_ENV[name], name
         assert env["POWERTOOLS_SERVICE_NAME"] == "tricloud"
+        assert env["ACCESS_MODE"] == "private"
     analyze = _functions(default)["analyze"]["Environment"]["Variables"]
     assert analyze["MAX_UPLOAD_BYTES"] == "10485760"
     assert analyze["VISION_FEATURES"] == (
@@ -93,36 +111,53 @@ def test_analyze_outlasts_a_vision_batch(default: Synth) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "s3_action"),
-    [("presign", "s3:PutObject"), ("analyze", "s3:GetObject"), ("detail", "s3:GetObject")],
+    ("name", "grants"),
+    [
+        ("presign", [("s3:PutObject", UPLOADS_ARN)]),
+        (
+            "analyze",  # ListBucket (uploads/ only): a missing photo is a 404, not a 403
+            [
+                ("s3:GetObject", UPLOADS_ARN),
+                ("s3:PutObject", THUMBS_ARN),
+                ("s3:ListBucket", BUCKET_ARN),
+            ],
+        ),
+        (
+            "detail",  # reads photo and thumbnail; deletes both (DELETE /api/images/{id})
+            [
+                ("s3:GetObject", UPLOADS_ARN),
+                ("s3:GetObject", THUMBS_ARN),
+                ("s3:DeleteObject", UPLOADS_ARN),
+                ("s3:DeleteObject", THUMBS_ARN),
+            ],
+        ),
+        ("list_images", [("s3:GetObject", THUMBS_ARN)]),  # signs the thumbnail URLs
+    ],
 )
-def test_s3_access_is_one_action_on_uploads_only(default: Synth, name: str, s3_action: str) -> None:
+def test_s3_access_is_one_action_per_prefix(
+    default: Synth, name: str, grants: list[tuple[str, Any]]
+) -> None:
     deployment = Deployment("eu-west-1", resources=default.template.to_json()["Resources"])
     statements = deployment.resolve(_statements(default, _functions(default)[name]))
     s3 = [s for s in statements if any(a.startswith("s3:") for a in _actions(s))]
-    objects = [{"Action": s3_action, "Effect": "Allow", "Resource": UPLOADS_ARN}]
-    if name != "analyze":
-        assert s3 == objects
-        return
-    # analyze may also list uploads/, so a missing photo is a 404, not a 403 (retried).
-    listing = {
-        "Action": "s3:ListBucket",
-        "Effect": "Allow",
-        "Resource": UPLOADS_ARN.removesuffix("/uploads/*"),
-        "Condition": {"StringLike": {"s3:prefix": ["uploads/*"]}},
-    }
-    assert sorted(s3, key=json.dumps) == sorted([*objects, listing], key=json.dumps)
-
-
-def test_list_images_has_no_s3_access(default: Synth) -> None:
-    statements = _statements(default, _functions(default)["list_images"])
-    assert not [s for s in statements if any(a.startswith("s3:") for a in _actions(s))]
+    assert all(s["Effect"] == "Allow" for s in s3)
+    for statement in s3:  # only the listing has a condition: the uploads/ prefix
+        listing = _actions(statement) == {"s3:ListBucket"}
+        expected = {"StringLike": {"s3:prefix": ["uploads/*"]}} if listing else None
+        assert statement.get("Condition") == expected
+    granted = [
+        (action, resource)
+        for s in s3
+        for action in sorted(_actions(s))
+        for resource in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+    ]  # CDK merges grants of one action, or of one set of resources, into one statement
+    assert sorted(map(repr, granted)) == sorted(map(repr, grants))
 
 
 @pytest.mark.parametrize(
     ("name", "secrets"),
     [
-        ("presign", []),
+        ("presign", [{"Ref": "SecretsCosmosConnection670C3838"}]),  # the pending document
         (
             "analyze",
             [{"Ref": "SecretsCosmosConnection670C3838"}, {"Ref": "SecretsGcpCredentialsB0E1F81C"}],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -14,16 +15,16 @@ import pytest
 import requests
 from aws_calls import AwsCallRecorder
 from azure.cosmos import ContainerProxy
-from unit.events import FakeLambdaContext, api_event, sqs_event
+from unit.events import TEST_OWNER, FakeLambdaContext, api_event, sqs_event
 
 from lambdas.handlers import analyze, detail, list_images, presign
 from offline.provision import COSMOS_CONTAINER, COSMOS_DATABASE, AwsResources, moto_client
 from offline.servers import CosmosServer
 
+GETTERS = ("_config", "_storage", "_store")
 HANDLER_CACHES: tuple[Callable[..., Any], ...] = (
-    presign._storage,
-    detail._dependencies,
-    list_images._store,
+    *(getattr(module, name) for module in (presign, detail, list_images) for name in GETTERS),
+    presign._cap,
     analyze._analyzer,
 )
 
@@ -63,20 +64,46 @@ class Stack:
         return arn
 
     def api(
-        self, method: str, path: str, *, query: dict[str, str] | None = None, body: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, str] | None = None,
+        body: Any = None,
+        owner: str | None = TEST_OWNER,
     ) -> tuple[int, Any]:
-        """Send an API Gateway proxy event to the function that serves ``path``."""
+        """Send an API Gateway proxy event (signed in as ``owner``) to the function that
+        serves ``path``."""
+        response = self.raw_api(method, path, query=query, body=body, owner=owner)
+        text = response.get("body")
+        return response["statusCode"], json.loads(text) if text else None
+
+    def raw_api(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, str] | None = None,
+        body: Any = None,
+        owner: str | None = TEST_OWNER,
+    ) -> dict[str, Any]:
+        """The proxy response (status, headers, body) of :meth:`api`'s request."""
         raw = body if isinstance(body, str) or body is None else json.dumps(body)
-        event = api_event(method, path, query=query, body=raw)
+        event = api_event(method, path, query=query, body=raw, owner=owner)
         module = _api_module(path)
         with self._running(module.__name__.rsplit(".", 1)[-1]):
-            response = module.handler(event, FakeLambdaContext())
-        return response["statusCode"], json.loads(response["body"])
+            response: dict[str, Any] = module.handler(event, FakeLambdaContext())
+        return response
 
-    def upload(self, data: bytes, content_type: str = "image/jpeg") -> str:
+    def upload(
+        self, data: bytes, content_type: str = "image/jpeg", owner: str | None = TEST_OWNER
+    ) -> str:
         """Ask for an upload URL and POST ``data`` to it, as the browser does; the image id."""
         status, body = self.api(
-            "POST", "/api/uploads", body={"content_type": content_type, "size": max(1, len(data))}
+            "POST",
+            "/api/uploads",
+            body={"content_type": content_type, "size": max(1, len(data))},
+            owner=owner,
         )
         assert status == 201, body
         post = body["upload"]
@@ -129,6 +156,22 @@ class Stack:
         return [failure["itemIdentifier"] for failure in result["batchItemFailures"]]
 
 
+def fresh_usage_table(moto_endpoint: str) -> str:
+    """A new, empty counter table shaped like the template's (key ``pk``, TTL); its name."""
+    name = f"tricloud-test-usage-{uuid.uuid4().hex[:8]}"
+    dynamodb = moto_client("dynamodb", moto_endpoint)
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+    )
+    return name
+
+
 def images_container(cosmos: CosmosServer) -> ContainerProxy:
     """The images container on cosmosdb-server, through a verifying client."""
     database = cosmos.client().get_database_client(COSMOS_DATABASE)
@@ -167,7 +210,18 @@ def stack(
     moto_server: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Stack]:
-    """The handlers wired to the local servers, with fresh per-container state."""
+    """The handlers wired to the local servers in public mode (owner ``public``), with fresh
+    per-container state. ``private_stack`` is the same in private mode."""
     clear_handler_caches()
-    yield Stack(dict(lambda_env), offline_resources, moto_server, monkeypatch)
+    monkeypatch.setenv("ACCESS_MODE", "public")
+    yield Stack(
+        {**lambda_env, "ACCESS_MODE": "public"}, offline_resources, moto_server, monkeypatch
+    )
     clear_handler_caches()
+
+
+@pytest.fixture
+def private_stack(stack: Stack) -> Stack:
+    """The stack in private mode: each request is the ``owner`` its authorizer claims name."""
+    stack.set_env(ACCESS_MODE="private")
+    return stack

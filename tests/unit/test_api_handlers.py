@@ -1,7 +1,8 @@
 """The API functions driven with API Gateway REST proxy events: routes, answers, error shapes.
 
 Everything here is answered before any network call (validation, routing, pre-signing), so
-no server is needed; the integration tests cover the paths that reach S3 and Cosmos DB.
+no server is needed (presign's pending document goes to an in-memory store); the integration
+tests cover the paths that reach S3 and Cosmos DB.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import pytest
 
 from lambdas.errors import BadRequestError
 from lambdas.handlers import detail, list_images, presign
+from lambdas.services.quota import DailyCap
 
-from .events import FakeLambdaContext, api_event
+from .counters import MemoryCounters
+from .events import TEST_OWNER, FakeLambdaContext, api_event
 
 
 @pytest.fixture(autouse=True)
@@ -30,9 +33,30 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    presign._storage.cache_clear()
+    # The cap's counters live in DynamoDB (tests/integration/test_daily_cap.py); here in memory.
+    monkeypatch.setattr(presign, "_cap", lambda: DailyCap(MemoryCounters(), 1000, 100))
+    for getter in (presign._config, presign._storage):
+        getter.cache_clear()
     yield
-    presign._storage.cache_clear()
+    for getter in (presign._config, presign._storage):
+        getter.cache_clear()
+
+
+class MemoryStore:
+    """Keeps the documents presign creates."""
+
+    def __init__(self) -> None:
+        self.created: list[dict[str, Any]] = []
+
+    def create_pending(self, document: dict[str, Any]) -> None:
+        self.created.append(document)
+
+
+@pytest.fixture
+def store(monkeypatch: pytest.MonkeyPatch) -> MemoryStore:
+    memory = MemoryStore()
+    monkeypatch.setattr(presign, "_store", lambda: memory)
+    return memory
 
 
 def call(
@@ -55,24 +79,36 @@ def test_health() -> None:
     assert call(presign, "GET", "/api/health")[:2] == (200, {"status": "ok"})
 
 
-def test_upload_answers_201_with_a_presigned_post() -> None:
+def test_upload_answers_201_with_a_presigned_post(store: MemoryStore) -> None:
     status, body, headers = call(
         presign, "POST", "/api/uploads", body=json.dumps({"content_type": "image/webp", "size": 5})
     )
     assert status == 201
     assert headers["Content-Type"] == ["application/json"]
     assert headers["Cache-Control"] == ["no-store"]
-    assert set(body) == {"id", "upload", "expires_in"}
+    assert set(body) == {"id", "status", "upload", "expires_in"}
+    assert body["status"] == "pending"
     assert body["expires_in"] == 300
     assert body["upload"]["url"] == "https://tricloud-uploads.s3.eu-west-1.amazonaws.com/"
     fields = body["upload"]["fields"]
-    assert fields["key"] == f"uploads/{body['id']}.webp"
+    assert fields["key"] == f"uploads/{TEST_OWNER}/{body['id']}.webp"
+    (document,) = store.created
+    assert (document["id"], document["owner"], document["status"]) == (
+        body["id"],
+        TEST_OWNER,
+        "pending",
+    )
+    assert (document["image_fname"], document["content_type"], document["size"]) == (
+        fields["key"],
+        "image/webp",
+        5,
+    )
     assert fields["Content-Type"] == "image/webp"
     policy = json.loads(base64.b64decode(fields["policy"]))
     assert ["content-length-range", 1, 10 * 1024 * 1024] in policy["conditions"]
 
 
-def test_upload_accepts_a_base64_encoded_body() -> None:
+def test_upload_accepts_a_base64_encoded_body(store: MemoryStore) -> None:
     body = json.dumps({"content_type": "image/jpeg", "size": 100})
     status, _, _ = call(presign, "POST", "/api/uploads", body=body, base64_body=True)
     assert status == 201
@@ -164,3 +200,35 @@ def test_list_rejects_bad_limits(limit: str) -> None:
     status, body, _ = call(list_images, "GET", "/api/images", query={"limit": limit})
     assert status == 400
     assert_error(body, "bad_request")
+
+
+@pytest.mark.parametrize("owner", [None, "", "../other-user", "a" * 65])
+def test_private_mode_refuses_a_request_without_a_verified_user(owner: str | None) -> None:
+    status, body, _ = call(
+        presign,
+        "POST",
+        "/api/uploads",
+        body=json.dumps({"content_type": "image/jpeg", "size": 5}),
+        owner=owner,
+    )
+    assert status == 401
+    assert_error(body, "unauthorized")
+
+
+def test_public_mode_needs_no_user(monkeypatch: pytest.MonkeyPatch, store: MemoryStore) -> None:
+    monkeypatch.setenv("ACCESS_MODE", "public")
+    body = json.dumps({"content_type": "image/jpeg", "size": 5})
+    assert call(presign, "POST", "/api/uploads", body=body, owner=None)[0] == 201
+
+
+def test_over_the_cap_is_429_with_retry_after(
+    monkeypatch: pytest.MonkeyPatch, store: MemoryStore
+) -> None:
+    counters = MemoryCounters()
+    monkeypatch.setattr(presign, "_cap", lambda: DailyCap(counters, 1, 1))
+    body = json.dumps({"content_type": "image/jpeg", "size": 5})
+    assert call(presign, "POST", "/api/uploads", body=body)[0] == 201
+    status, answer, headers = call(presign, "POST", "/api/uploads", body=body)
+    assert status == 429
+    assert_error(answer, "daily_limit_reached")
+    assert 1 <= int(headers["Retry-After"][0]) <= 86400
