@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 

@@ -33,9 +33,8 @@ def store(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> DynamoImageStore
 
 def document(owner: str, n: int, labels: tuple[str, ...] = ()) -> dict[str, Any]:
     """A done document uploaded at second ``n`` (so a higher ``n`` is newer)."""
-    prefixes = sorted(
-        {word[:i] for label in labels for word in label.lower().split() for i in range(1, len(word) + 1)}
-    )
+    words = [word for label in labels for word in label.lower().split()]
+    prefixes = sorted({word[:i] for word in words for i in range(1, len(word) + 1)})
     return {
         "id": str(uuid.UUID(int=n)),
         "owner": owner,

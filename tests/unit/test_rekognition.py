@@ -28,7 +28,12 @@ from tests.unit.images import astronaut_webp, chelsea_jpeg, coffee_png, encode
 
 RESPONSES = Path(__file__).parent / "rekognition"
 ALL_FEATURES = LabelsConfig(
-    features=("LABEL_DETECTION", "OBJECT_LOCALIZATION", "SAFE_SEARCH_DETECTION", "IMAGE_PROPERTIES"),
+    features=(
+        "LABEL_DETECTION",
+        "OBJECT_LOCALIZATION",
+        "SAFE_SEARCH_DETECTION",
+        "IMAGE_PROPERTIES",
+    ),
     max_results=10,
     timeout_seconds=5,
 )
