@@ -1,8 +1,10 @@
-"""The two ports the services use: where image documents live, and who labels images.
+"""What the services need from the outside world, as protocols (no SDK imports here).
 
-No SDK is imported here. Adapters implement these (``lambdas/adapters/``) and
-``lambdas/providers.py`` picks them from configuration, so handlers and services never name a
-provider.
+Each store (Cosmos DB, DynamoDB) and each labeller (Vision, Rekognition) implements these,
+and ``lambdas/providers.py`` picks one by configuration; handlers and services never name a
+provider. Every store raises :class:`StoreUnavailableError` when it cannot answer (the API
+maps it to 503 in one place, ``handlers/_api.py``) and :class:`InvalidCursorError` when it
+rejects a continuation token (400).
 """
 
 from __future__ import annotations
@@ -10,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
-
-from lambdas.services.cursor import InvalidCursorError
 
 __all__ = [
     "GalleryQuery",
@@ -25,35 +25,39 @@ __all__ = [
 
 
 class StoreUnavailableError(Exception):
-    """The document store could not be reached or failed; the operation may be retried later."""
+    """The image store could not be reached or failed; the operation may be retried later."""
+
+
+class InvalidCursorError(ValueError):
+    """The cursor (or the store's continuation token inside it) was not made for this query."""
 
 
 @dataclass(frozen=True)
 class Page:
-    """One page of documents and the store's own token for the next page (None at the end)."""
+    """One page of gallery documents and the store's own token for the next (None at the end)."""
 
     items: list[dict[str, Any]]
-    continuation: str | None  # the store's own token; the API cursor signs/wraps it
+    continuation: str | None  # the API cursor signs and wraps it
 
 
 @dataclass(frozen=True)
 class GalleryQuery:
-    """One gallery page of one owner, newest upload first."""
+    """One owner's gallery page: newest upload first, optionally filtered by label prefixes."""
 
     owner: str
-    label_prefixes: tuple[str, ...]  # lower-case word prefixes; every one must match; () = none
+    label_prefixes: tuple[str, ...]  # lower-case word prefixes; every one must match; () = all
     limit: int
     continuation: str | None
 
 
 class ImageStore(Protocol):
-    """The image documents, keyed by (owner, id)."""
+    """The image documents, keyed by ``(owner, id)``."""
 
     def create_pending(self, document: dict[str, Any]) -> None:
-        """Store the ``pending`` document presign makes for a new upload."""
+        """Store the ``pending`` document of a new upload (presign)."""
 
     def put(self, document: dict[str, Any]) -> None:
-        """Create or replace the document with the same (owner, id)."""
+        """Create or replace the document with the same ``(owner, id)``."""
 
     def get(self, owner: str, image_id: str) -> dict[str, Any] | None:
         """The document, or None when there is none."""
@@ -62,7 +66,7 @@ class ImageStore(Protocol):
         """Remove the document; nothing happens when there is none."""
 
     def list_page(self, query: GalleryQuery) -> Page:
-        """At most ``query.limit`` documents, newest upload first, from ``query.continuation``."""
+        """At most ``query.limit`` documents, newest upload first (``uploaded_at``, then ``id``)."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,7 @@ class ImageResult:
 
 
 class Labeller(Protocol):
-    """Labels batches of image bytes (at most ``MAX_BATCH`` = 16 per call)."""
+    """Labels batches of image bytes (Cloud Vision, Amazon Rekognition): at most 16 per call."""
 
     def annotate(self, images: Sequence[bytes]) -> Sequence[ImageResult]:
         """One result per image, in order; raises when the whole batch should be retried."""

@@ -15,7 +15,9 @@ Keys (defaults in `cdk.json` and on `TricloudConfig`):
 - dlq_max_receive_count, analyze_batch_size, analyze_batching_window_seconds,
   analyze_max_concurrency: the S3 -> SQS -> analyze pipeline.
 - api_throttle_rate_limit, api_throttle_burst_limit: API stage throttling.
-- vision_features, vision_max_results, vision_timeout_seconds: the Vision request.
+- vision_features, vision_max_results, vision_timeout_seconds: the labelling request (Vision's,
+  or the same features mapped to Rekognition).
+- labels (google-vision | rekognition), store (cosmos | dynamodb): the two providers.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ VISION_FEATURES = frozenset(
     }
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Who labels the photos, and where the image documents live (lambdas/config.py reads the same).
+LABELS_PROVIDERS = ("google-vision", "rekognition")
+IMAGE_STORES = ("cosmos", "dynamodb")
 # The values CloudWatch Logs accepts for a retention period, in days.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
 
@@ -97,6 +102,18 @@ class TricloudConfig:
     )
     vision_max_results: int = 10
     vision_timeout_seconds: int = 20
+    labels: str = "google-vision"
+    store: str = "cosmos"
+
+    @property
+    def uses_gcp(self) -> bool:
+        """Google Cloud Vision labels the photos (its credentials secret is needed)."""
+        return self.labels == "google-vision"
+
+    @property
+    def uses_cosmos(self) -> bool:
+        """Cosmos DB keeps the documents (its connection secret is needed)."""
+        return self.store == "cosmos"
 
     @classmethod
     def from_context(cls, get: Callable[[str], Any]) -> TricloudConfig:
@@ -130,6 +147,8 @@ class TricloudConfig:
             vision_features=_vision_features(reader),
             vision_max_results=reader.integer("vision_max_results", 10, 1, 100),
             vision_timeout_seconds=reader.integer("vision_timeout_seconds", 20, 1, 60),
+            labels=reader.choice("labels", "google-vision", LABELS_PROVIDERS),
+            store=reader.choice("store", "cosmos", IMAGE_STORES),
         )
         if config.analyze_batch_size > 10 and config.analyze_batching_window_seconds < 1:
             raise ConfigError(
@@ -141,6 +160,10 @@ class TricloudConfig:
                 f"api_throttle_burst_limit ({config.api_throttle_burst_limit}) must be at least "
                 f"api_throttle_rate_limit ({config.api_throttle_rate_limit})"
             )
+        if config.gcp_secret_arn and not config.uses_gcp:
+            raise ConfigError("context gcp_secret_arn is only used with labels=google-vision")
+        if config.cosmos_secret_arn and not config.uses_cosmos:
+            raise ConfigError("context cosmos_secret_arn is only used with store=cosmos")
         return config
 
     @classmethod

@@ -1,6 +1,7 @@
 """The four Lambda functions, each with its own role granting only what it uses.
 
-arm64 on the newest Python runtime the CDK offers; code bundled locally (stacks.bundling).
+arm64 on the newest Python runtime the CDK offers; code bundled locally (stacks.bundling) from
+the requirements of the chosen providers only (:func:`requirements_variant`).
 """
 
 from __future__ import annotations
@@ -11,13 +12,32 @@ from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from stacks.bundling import LAMBDAS_DIR, RUNTIME, function_code
 from stacks.config import TricloudConfig
+from stacks.secrets import Secrets
+from stacks.store import ImagesTable
 
 UPLOAD_PREFIX = "uploads/"
+# Rekognition's image-analysis actions cannot be scoped to a resource (stacks/nag.py says so).
+REKOGNITION_ACTIONS = ("rekognition:DetectLabels", "rekognition:DetectModerationLabels")
+# Which provider choices change what a function imports (and so its bundle).
+FUNCTION_PROVIDERS: dict[str, tuple[str, ...]] = {
+    "presign": ("store",),  # stores the pending document of each upload
+    "analyze": ("labels", "store"),
+    "list_images": ("store",),
+    "detail": ("store",),
+}
+
+
+def requirements_variant(function: str, config: TricloudConfig) -> tuple[str, ...]:
+    """The provider names in a function's requirements file name, e.g. ("rekognition", "dynamodb")
+    for lambdas/requirements/analyze.rekognition.dynamodb.txt."""
+    chosen = {"labels": config.labels, "store": config.store}
+    return tuple(chosen[kind] for kind in FUNCTION_PROVIDERS[function])
+
+
 # CloudWatch Logs retention periods by day count (the keys are config.LOG_RETENTION_DAYS).
 _RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
@@ -92,8 +112,8 @@ class Functions(Construct):
         *,
         config: TricloudConfig,
         upload_bucket_name: str,
-        gcp_secret: secretsmanager.ISecret,
-        cosmos_secret: secretsmanager.ISecret,
+        secrets: Secrets,
+        table: ImagesTable | None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
@@ -103,12 +123,20 @@ class Functions(Construct):
             "POWERTOOLS_LOG_LEVEL": config.log_level,
             "POWERTOOLS_METRICS_NAMESPACE": "Tricloud",
         }
-        cosmos = {"COSMOS_SECRET_ID": cosmos_secret.secret_arn}
+        store: dict[str, str] = {"IMAGE_STORE": config.store}
+        if secrets.cosmos is not None:
+            store["COSMOS_SECRET_ID"] = secrets.cosmos.secret_arn
+        if table is not None:
+            store["IMAGES_TABLE"] = table.table.table_name
+        labels: dict[str, str] = {"LABELS_PROVIDER": config.labels}
+        if secrets.gcp is not None:
+            labels["GCP_SECRET_ID"] = secrets.gcp.secret_arn
 
         self.presign = self._function(
             PRESIGN,
             {
                 **common,
+                **store,
                 "UPLOAD_BUCKET": upload_bucket_name,
                 "MAX_UPLOAD_BYTES": str(config.max_upload_bytes),
                 "UPLOAD_URL_TTL_SECONDS": str(config.upload_url_ttl_seconds),
@@ -120,34 +148,51 @@ class Functions(Construct):
             ANALYZE,
             {
                 **common,
-                **cosmos,
+                **store,
+                **labels,
                 "UPLOAD_BUCKET": upload_bucket_name,
                 "MAX_UPLOAD_BYTES": str(config.max_upload_bytes),
                 "MAX_IMAGE_PIXELS": str(config.max_image_pixels),
-                "GCP_SECRET_ID": gcp_secret.secret_arn,
                 "VISION_FEATURES": ",".join(config.vision_features),
                 "VISION_MAX_RESULTS": str(config.vision_max_results),
                 "VISION_TIMEOUT_SECONDS": str(config.vision_timeout_seconds),
             },
         )
         self.analyze.add_to_role_policy(_allow("s3:GetObject", uploads_arn))
-        gcp_secret.grant_read(self.analyze)
-        cosmos_secret.grant_read(self.analyze)
+        if secrets.gcp is not None:
+            secrets.gcp.grant_read(self.analyze)
+        else:
+            self.analyze.add_to_role_policy(
+                iam.PolicyStatement(actions=list(REKOGNITION_ACTIONS), resources=["*"])
+            )
 
-        self.list_images = self._function(LIST_IMAGES, {**common, **cosmos})
-        cosmos_secret.grant_read(self.list_images)
+        cursor = {}
+        if secrets.cursor_key is not None:
+            cursor["CURSOR_SECRET_ID"] = secrets.cursor_key.secret_arn
+        self.list_images = self._function(LIST_IMAGES, {**common, **store, **cursor})
+        if secrets.cursor_key is not None:
+            secrets.cursor_key.grant_read(self.list_images)
 
         self.detail = self._function(
             DETAIL,
             {
                 **common,
-                **cosmos,
+                **store,
                 "UPLOAD_BUCKET": upload_bucket_name,
                 "IMAGE_URL_TTL_SECONDS": str(config.image_url_ttl_seconds),
             },
         )
         self.detail.add_to_role_policy(_allow("s3:GetObject", uploads_arn))
-        cosmos_secret.grant_read(self.detail)
+
+        # The document store: the Cosmos secret, or exactly the table calls each one makes.
+        if secrets.cosmos is not None:
+            for function in self.all:
+                secrets.cosmos.grant_read(function)
+        if table is not None:
+            table.grant_items(self.presign, "PutItem")
+            table.grant_items(self.analyze, "GetItem", "PutItem")
+            table.grant_gallery_query(self.list_images)
+            table.grant_items(self.detail, "GetItem")
 
     @property
     def all(self) -> tuple[lambda_.Function, ...]:
@@ -176,7 +221,9 @@ class Functions(Construct):
             description=f"tricloud: {spec.description}",
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
-            code=function_code(spec.name, LAMBDAS_DIR),
+            code=function_code(
+                spec.name, requirements_variant(spec.name, self._config), LAMBDAS_DIR
+            ),
             handler=f"lambdas.handlers.{spec.name}.handler",
             memory_size=spec.memory_mb,
             timeout=spec.timeout,

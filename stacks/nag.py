@@ -19,6 +19,12 @@ XRAY = (
     "X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support "
     "resource-level permissions, so CDK grants them on * (only these two actions).",
 )
+REKOGNITION = (
+    "AwsSolutions-IAM5[Resource::*]",
+    "Rekognition DetectLabels and DetectModerationLabels on image bytes act on no AWS resource "
+    "and support no resource-level permissions, so the statement needs Resource *; it grants "
+    "exactly these two actions.",
+)
 DEPLOYMENT_HANDLER = "Custom::CDKBucketDeployment"
 NOTIFICATIONS_HANDLER = "BucketNotificationsHandler"
 
@@ -39,7 +45,7 @@ def acknowledge_findings(stack: Stack) -> None:
 
 def _acknowledge_design(stack: TricloudStack) -> None:
     """Findings that follow from what tricloud is: an anonymous, public photo demo."""
-    for secret in (stack.secrets.gcp, stack.secrets.cosmos):
+    for secret in stack.secrets.provider_secrets:
         if isinstance(secret, secretsmanager.Secret):
             _ack(
                 secret,
@@ -58,11 +64,23 @@ def _acknowledge_design(stack: TricloudStack) -> None:
         "upload, so they cannot be listed in advance; the action is a single one "
         "(s3:PutObject for presign, s3:GetObject for analyze and detail).",
     )
+    if stack.secrets.cursor_key is not None:
+        _ack(
+            stack.secrets.cursor_key,
+            (
+                "AwsSolutions-SMG4",
+                "Random key that only signs gallery cursors (no access to any data); rotating "
+                "it would only invalidate cursors in flight. Replace the secret to rotate it.",
+            ),
+        )
+
     functions = stack.functions
     for function in functions.all:
         findings = [XRAY]
         if function is not functions.list_images:
             findings.append(uploads)
+        if function is functions.analyze and not stack.config.uses_gcp:
+            findings.append(REKOGNITION)
         assert function.role is not None
         _ack(function.role, *findings)
 

@@ -18,6 +18,7 @@ from stacks.functions import Functions
 from stacks.monitoring import Monitoring
 from stacks.secrets import Secrets
 from stacks.site import Site
+from stacks.store import ImagesTable
 from stacks.uploads import Uploads, upload_bucket_name, upload_origin
 
 WEB_DIR = REPO_ROOT / "web"
@@ -45,19 +46,15 @@ class TricloudStack(Stack):
 
         bucket_name = upload_bucket_name(config.stack_name)
         access_logs = self._access_logs_bucket()
-        self.secrets = Secrets(
-            self,
-            "Secrets",
-            gcp_secret_arn=config.gcp_secret_arn,
-            cosmos_secret_arn=config.cosmos_secret_arn,
-        )
+        self.secrets = Secrets(self, "Secrets", config=config)
+        self.images_table = ImagesTable(self, "Images") if config.store == "dynamodb" else None
         self.functions = Functions(
             self,
             "Functions",
             config=config,
             upload_bucket_name=bucket_name,
-            gcp_secret=self.secrets.gcp,
-            cosmos_secret=self.secrets.cosmos,
+            secrets=self.secrets,
+            table=self.images_table,
         )
         self.api = Api(self, "Api", config=config, functions=self.functions)
         self.site = Site(
@@ -112,9 +109,23 @@ class TricloudStack(Stack):
             "ApiUrl": (f"{self.site.url}/api/", "The API, through CloudFront"),
             "SiteBucketName": (self.site.bucket.bucket_name, "Static site bucket"),
             "UploadBucketName": (self.uploads.bucket.bucket_name, "Uploaded images"),
-            "GcpSecretName": (self.secrets.gcp.secret_name, "Put the GCP credentials JSON here"),
-            "CosmosSecretName": (self.secrets.cosmos.secret_name, "Put the Cosmos connection here"),
             "DeadLetterQueueUrl": (self.uploads.dead_letters.queue_url, "Uploads that failed"),
         }
+        # Only the chosen providers' resources exist, so only they are outputs.
+        if self.secrets.gcp is not None:
+            outputs["GcpSecretName"] = (
+                self.secrets.gcp.secret_name,
+                "Put the GCP credentials JSON here",
+            )
+        if self.secrets.cosmos is not None:
+            outputs["CosmosSecretName"] = (
+                self.secrets.cosmos.secret_name,
+                "Put the Cosmos connection here",
+            )
+        if self.images_table is not None:
+            outputs["ImagesTableName"] = (
+                self.images_table.table.table_name,
+                "The DynamoDB table of image documents",
+            )
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)

@@ -11,9 +11,11 @@
 - Continuation token: the last returned item's ``id`` and ``upload_key`` as JSON (the owner
   always comes from the query, so a token cannot reach another owner's items); the API wraps
   it in its signed cursor.
-- ``pending`` documents carry ``pending_expires_at`` (epoch seconds; the table's TTL
-  attribute), so an upload that never arrives is removed after :data:`PENDING_TTL_SECONDS`;
-  a later ``put`` of the analysed document drops it.
+- A document's ``ttl`` (seconds to keep it, as Cosmos DB's per-item TTL: a pending upload's)
+  becomes ``pending_expires_at`` (epoch seconds, the table's TTL attribute), so DynamoDB
+  deletes an upload that never arrived; a later ``put`` without ``ttl`` (the analysed document)
+  drops it. The gallery leaves out pending uploads past ``upload_expires_at`` (abandoned) in
+  the same filter, as the Cosmos store does.
 
 Numbers travel as Decimal inside DynamoDB and come back as int or float.
 """
@@ -24,6 +26,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -40,9 +43,10 @@ __all__ = ["INDEX_NAME", "DynamoImageStore", "make_dynamodb_client"]
 INDEX_NAME = "by_upload"
 UPLOAD_KEY = "upload_key"
 TTL_ATTRIBUTE = "pending_expires_at"
-PENDING_TTL_SECONDS = 14 * 24 * 3600  # longer than SQS keeps a message in the DLQ
 MAX_READS_PER_PAGE = 8  # Query calls (each reads at most 1 MB) per gallery page
-_INTERNAL = frozenset({UPLOAD_KEY, TTL_ATTRIBUTE})
+# Attributes of the store itself, never part of a document; ``ttl`` is the document's own
+# (relative) retention, turned into TTL_ATTRIBUTE.
+_INTERNAL = frozenset({UPLOAD_KEY, TTL_ATTRIBUTE, "ttl"})
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
 
@@ -81,12 +85,11 @@ class DynamoImageStore:
 
     def create_pending(self, document: dict[str, Any]) -> None:
         """Store a new ``pending`` document unless one with this (owner, id) exists already."""
-        item = {**document, TTL_ATTRIBUTE: int(self._clock()) + PENDING_TTL_SECONDS}
         try:
             self._call(
                 "put_item",
                 TableName=self._table,
-                Item=_to_item(item),
+                Item=_to_item(self._stored(document)),
                 ConditionExpression="attribute_not_exists(id)",
             )
         except StoreUnavailableError as exc:
@@ -96,10 +99,15 @@ class DynamoImageStore:
 
     def put(self, document: dict[str, Any]) -> None:
         """Create or replace the document with the same (owner, id)."""
+        self._call("put_item", TableName=self._table, Item=_to_item(self._stored(document)))
+
+    def _stored(self, document: dict[str, Any]) -> dict[str, Any]:
+        """The item to write: the document, its ``ttl`` as an absolute expiry time."""
         item = {k: v for k, v in document.items() if k not in _INTERNAL}
-        if item.get("status") == "pending":
-            item[TTL_ATTRIBUTE] = int(self._clock()) + PENDING_TTL_SECONDS
-        self._call("put_item", TableName=self._table, Item=_to_item(item))
+        ttl = document.get("ttl")
+        if isinstance(ttl, int) and not isinstance(ttl, bool) and ttl > 0:
+            item[TTL_ATTRIBUTE] = int(self._clock()) + ttl
+        return item
 
     def get(self, owner: str, image_id: str) -> dict[str, Any] | None:
         """The document, or None when there is none (strongly consistent read)."""
@@ -125,15 +133,17 @@ class DynamoImageStore:
             "ScanIndexForward": False,
             "Limit": query.limit,
         }
-        names = {"#owner": "owner"}
-        values: dict[str, Any] = {":owner": {"S": query.owner}}
+        now = datetime.fromtimestamp(self._clock(), UTC).isoformat(timespec="milliseconds")
+        names = {"#owner": "owner", "#expires": "upload_expires_at"}
+        values: dict[str, Any] = {":owner": {"S": query.owner}, ":now": {"S": now}}
+        # Abandoned uploads (pending past upload_expires_at) are left out.
+        conditions = ["(attribute_not_exists(#expires) OR #expires > :now)"]
         if query.label_prefixes:
             names["#prefixes"] = "label_prefixes"
-            conditions = []
             for n, prefix in enumerate(query.label_prefixes):
                 conditions.append(f"contains(#prefixes, :p{n})")
                 values[f":p{n}"] = {"S": prefix}
-            request["FilterExpression"] = " AND ".join(conditions)
+        request["FilterExpression"] = " AND ".join(conditions)
         request["ExpressionAttributeNames"] = names
         request["ExpressionAttributeValues"] = values
         start = _start_key(query.owner, query.continuation) if query.continuation else None

@@ -15,14 +15,12 @@ import hashlib
 import hmac
 import json
 
+from lambdas.ports import InvalidCursorError
+
 __all__ = ["MAX_CURSOR_LENGTH", "CursorCodec", "InvalidCursorError", "derive_cursor_key"]
 
 MAX_CURSOR_LENGTH = 8192
 _MAC_BYTES = 16
-
-
-class InvalidCursorError(ValueError):
-    """The cursor was not made by this service for this query."""
 
 
 def derive_cursor_key(secret: str) -> bytes:

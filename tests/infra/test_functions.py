@@ -24,9 +24,13 @@ UPLOADS_ARN = {
     ]
 }
 COMMON_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE"}
+# The default providers (Vision + Cosmos DB); tests/infra/test_providers.py covers the others.
 EXPECTED_ENV = {
-    "presign": {"UPLOAD_BUCKET", "MAX_UPLOAD_BYTES", "UPLOAD_URL_TTL_SECONDS"},
+    "presign": {"UPLOAD_BUCKET", "MAX_UPLOAD_BYTES", "UPLOAD_URL_TTL_SECONDS", "IMAGE_STORE"}
+    | {"COSMOS_SECRET_ID"},
     "analyze": {
+        "IMAGE_STORE",
+        "LABELS_PROVIDER",
         "UPLOAD_BUCKET",
         "MAX_UPLOAD_BYTES",
         "MAX_IMAGE_PIXELS",
@@ -36,8 +40,8 @@ EXPECTED_ENV = {
         "VISION_MAX_RESULTS",
         "VISION_TIMEOUT_SECONDS",
     },
-    "list_images": {"COSMOS_SECRET_ID"},
-    "detail": {"UPLOAD_BUCKET", "IMAGE_URL_TTL_SECONDS", "COSMOS_SECRET_ID"},
+    "list_images": {"COSMOS_SECRET_ID", "IMAGE_STORE"},
+    "detail": {"UPLOAD_BUCKET", "IMAGE_URL_TTL_SECONDS", "COSMOS_SECRET_ID", "IMAGE_STORE"},
 }
 
 
@@ -116,7 +120,7 @@ def test_list_images_has_no_s3_access(default: Synth) -> None:
 @pytest.mark.parametrize(
     ("name", "secrets"),
     [
-        ("presign", []),
+        ("presign", [{"Ref": "SecretsCosmosConnection670C3838"}]),
         (
             "analyze",
             [{"Ref": "SecretsCosmosConnection670C3838"}, {"Ref": "SecretsGcpCredentialsB0E1F81C"}],

@@ -62,15 +62,16 @@ def test_put_get_delete_round_trip_keeps_types(store: DynamoImageStore) -> None:
 
 
 def test_pending_documents_expire_until_analysed(store: DynamoImageStore, moto_server: str) -> None:
-    pending = {**document("alice", 2), "status": "pending"}
+    pending = {**document("alice", 2), "status": "pending", "ttl": 3600}
     store.create_pending(pending)
     store.create_pending({**pending, "status": "other"})  # a retry does not overwrite
-    assert store.get("alice", pending["id"]) == pending  # the TTL attribute stays internal
+    without_ttl = {k: v for k, v in pending.items() if k != "ttl"}
+    assert store.get("alice", pending["id"]) == without_ttl  # the TTL stays the store's
     raw = moto_client("dynamodb", moto_server).get_item(
         TableName=store._table, Key={"owner": {"S": "alice"}, "id": {"S": pending["id"]}}
     )["Item"]
-    assert raw["pending_expires_at"] == {"N": str(1_700_000_000 + 14 * 24 * 3600)}
-    store.put({**pending, "status": "done"})
+    assert raw["pending_expires_at"] == {"N": str(1_700_000_000 + 3600)}
+    store.put({**without_ttl, "status": "done"})
     raw = moto_client("dynamodb", moto_server).get_item(
         TableName=store._table, Key={"owner": {"S": "alice"}, "id": {"S": pending["id"]}}
     )["Item"]
@@ -90,6 +91,18 @@ def test_newest_first_pages_with_continuation(store: DynamoImageStore) -> None:
         if continuation is None:
             break
     assert seen == [str(uuid.UUID(int=n)) for n in reversed(range(25))]
+
+
+def test_abandoned_uploads_are_left_out(store: DynamoImageStore) -> None:
+    # The store's clock says 2023-11-14T22:13:20Z.
+    kept = {**document("alice", 1), "status": "pending"}
+    kept["upload_expires_at"] = "2023-11-14T22:20:00.000+00:00"
+    abandoned = {**document("alice", 2), "status": "pending"}
+    abandoned["upload_expires_at"] = "2023-11-14T22:10:00.000+00:00"
+    for doc in (kept, abandoned, document("alice", 3)):
+        store.put(doc)
+    page = store.list_page(GalleryQuery("alice", (), 10, None))
+    assert [item["id"] for item in page.items] == [document("alice", 3)["id"], kept["id"]]
 
 
 def test_same_upload_second_is_ordered_by_id(store: DynamoImageStore) -> None:
