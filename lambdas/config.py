@@ -22,6 +22,7 @@ __all__ = [
     "ImageLimits",
     "LabelsConfig",
     "ProviderChoice",
+    "RetryConfig",
     "StorageConfig",
     "VisionConfig",
 ]
@@ -103,6 +104,18 @@ class ImageLimits:
             max_bytes=_int(env, "MAX_UPLOAD_BYTES", 10 * MIB, 1, 5 * 1024 * MIB),
             max_pixels=_int(env, "MAX_IMAGE_PIXELS", 40_000_000, 1, 500_000_000),
         )
+
+
+@dataclass(frozen=True)
+class RetryConfig:
+    """Receives of an SQS message before it moves to the dead-letter queue (the redrive policy)."""
+
+    max_receive_count: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> RetryConfig:
+        """Read DLQ_MAX_RECEIVE_COUNT."""
+        return cls(max_receive_count=_int(env, "DLQ_MAX_RECEIVE_COUNT", 3, 1, 1000))
 
 
 @dataclass(frozen=True)

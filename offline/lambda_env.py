@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from offline.provision import AwsResources
+from offline.provision import MAX_RECEIVE_COUNT, AwsResources
 from offline.servers.moto import REGION
 
 
@@ -29,6 +29,7 @@ def lambda_environment(
         "UPLOAD_BUCKET": resources.bucket,
         "GCP_SECRET_ID": resources.gcp_secret_arn,
         "COSMOS_SECRET_ID": resources.cosmos_secret_arn,
+        "DLQ_MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
         "VISION_API_ENDPOINT": vision_endpoint,
         "COSMOS_CA_BUNDLE": str(cosmos_ca_bundle),
         "POWERTOOLS_SERVICE_NAME": "tricloud",

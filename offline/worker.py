@@ -26,6 +26,10 @@ import boto3
 
 from offline.lambda_runtime import FunctionHost
 from offline.service import configure_logging, stop_on_sigterm
+from stacks.config import TricloudConfig
+
+#: The production event source mapping's settings (stacks/config.py defaults).
+_PRODUCTION = TricloudConfig()
 
 LOG = logging.getLogger("offline.worker")
 ANALYZE_ENTRY_POINT = "lambdas.handlers.analyze:handler"
@@ -116,8 +120,8 @@ class Worker:
         queue_url: str,
         host: FunctionHost,
         *,
-        batch_size: int = 16,
-        batching_window_seconds: float = 1.0,
+        batch_size: int = _PRODUCTION.analyze_batch_size,
+        batching_window_seconds: float = _PRODUCTION.analyze_batching_window_seconds,
         wait_seconds: int = 2,
     ) -> None:
         self._sqs = sqs
@@ -195,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the worker until SIGTERM/SIGINT; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m offline.worker", description=__doc__)
     parser.add_argument("--queue-url", required=True)
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--batch-size", type=int, default=_PRODUCTION.analyze_batch_size)
     parser.add_argument("--ready-file", type=Path, help="touched once the handler is loaded")
     args = parser.parse_args(argv)
     configure_logging(LOG)

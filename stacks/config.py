@@ -89,8 +89,12 @@ class TricloudConfig:
     image_url_ttl_seconds: int = 300
     image_expiry_days: int = 0
     dlq_max_receive_count: int = 3
-    analyze_batch_size: int = 16
-    analyze_batching_window_seconds: int = 1
+    # Batches of up to 10 with no batching window: a lone upload is analysed at once, while
+    # under load each invocation still takes every message already waiting (up to 10) and
+    # Vision gets one call per batch. A batch over 10 would need a window of >= 1 s on a
+    # standard queue, which every lone upload would wait for (bench/latency.py).
+    analyze_batch_size: int = 10
+    analyze_batching_window_seconds: int = 0
     analyze_max_concurrency: int = 5
     api_throttle_rate_limit: int = 20
     api_throttle_burst_limit: int = 40
@@ -137,9 +141,9 @@ class TricloudConfig:
             image_url_ttl_seconds=reader.integer("image_url_ttl_seconds", 300, 30, 3600),
             image_expiry_days=reader.integer("image_expiry_days", 0, 0, 3650),
             dlq_max_receive_count=reader.integer("dlq_max_receive_count", 3, 1, 20),
-            analyze_batch_size=reader.integer("analyze_batch_size", 16, 1, 16),
+            analyze_batch_size=reader.integer("analyze_batch_size", 10, 1, 16),
             analyze_batching_window_seconds=reader.integer(
-                "analyze_batching_window_seconds", 1, 0, 300
+                "analyze_batching_window_seconds", 0, 0, 300
             ),
             analyze_max_concurrency=reader.integer("analyze_max_concurrency", 5, 2, 1000),
             api_throttle_rate_limit=reader.integer("api_throttle_rate_limit", 20, 1, 10_000),

@@ -20,6 +20,7 @@ from stacks.secrets import Secrets
 from stacks.store import ImagesTable
 
 UPLOAD_PREFIX = "uploads/"
+THUMB_PREFIX = "thumbs/"
 # Rekognition's image-analysis actions cannot be scoped to a resource (stacks/nag.py says so).
 REKOGNITION_ACTIONS = ("rekognition:DetectLabels", "rekognition:DetectModerationLabels")
 # Which provider choices change what a function imports (and so its bundle).
@@ -78,13 +79,13 @@ class FunctionSpec:
 # Memory also buys CPU on Lambda; the sizes follow what each function does.
 PRESIGN = FunctionSpec(
     "presign",
-    "POST /api/uploads (pre-signed POST) and GET /api/health",
+    "POST /api/uploads (pending document + pre-signed POST) and GET /api/health",
     256,  # signs a policy locally: small, but cold imports of Powertools + boto3 need CPU
     Duration.seconds(10),
 )
 LIST_IMAGES = FunctionSpec(
     "list_images",
-    "GET /api/images: one Cosmos DB query page",
+    "GET /api/images: one Cosmos DB query page with thumbnail URLs",
     512,  # azure-cosmos import and TLS handshake dominate the cold start
     Duration.seconds(15),
 )
@@ -96,7 +97,7 @@ DETAIL = FunctionSpec(
 )
 ANALYZE = FunctionSpec(
     "analyze",
-    "SQS batch of uploads: validate, one Vision batch call, upsert results to Cosmos DB",
+    "SQS batch of uploads: validate, thumbnail, one Vision batch call, results to Cosmos DB",
     1536,  # up to 16 images of 10 MiB decoded by Pillow in one invocation
     Duration.seconds(120),  # Vision batch (20 s timeout, retried) plus Cosmos upserts
 )
@@ -118,6 +119,7 @@ class Functions(Construct):
         super().__init__(scope, construct_id)
         self._config = config
         uploads_arn = f"arn:{Aws.PARTITION}:s3:::{upload_bucket_name}/{UPLOAD_PREFIX}*"
+        thumbs_arn = f"arn:{Aws.PARTITION}:s3:::{upload_bucket_name}/{THUMB_PREFIX}*"
         common = {
             "POWERTOOLS_SERVICE_NAME": "tricloud",
             "POWERTOOLS_LOG_LEVEL": config.log_level,
@@ -132,6 +134,7 @@ class Functions(Construct):
         if secrets.gcp is not None:
             labels["GCP_SECRET_ID"] = secrets.gcp.secret_arn
 
+        # presign stores the image's pending document before it signs the upload.
         self.presign = self._function(
             PRESIGN,
             {
@@ -156,9 +159,11 @@ class Functions(Construct):
                 "VISION_FEATURES": ",".join(config.vision_features),
                 "VISION_MAX_RESULTS": str(config.vision_max_results),
                 "VISION_TIMEOUT_SECONDS": str(config.vision_timeout_seconds),
+                "DLQ_MAX_RECEIVE_COUNT": str(config.dlq_max_receive_count),
             },
         )
         self.analyze.add_to_role_policy(_allow("s3:GetObject", uploads_arn))
+        self.analyze.add_to_role_policy(_allow("s3:PutObject", thumbs_arn))
         if secrets.gcp is not None:
             secrets.gcp.grant_read(self.analyze)
         else:
@@ -169,7 +174,18 @@ class Functions(Construct):
         cursor = {}
         if secrets.cursor_key is not None:
             cursor["CURSOR_SECRET_ID"] = secrets.cursor_key.secret_arn
-        self.list_images = self._function(LIST_IMAGES, {**common, **store, **cursor})
+        # list_images signs each card's thumbnail URL (a GET on thumbs/ only).
+        self.list_images = self._function(
+            LIST_IMAGES,
+            {
+                **common,
+                **store,
+                **cursor,
+                "UPLOAD_BUCKET": upload_bucket_name,
+                "IMAGE_URL_TTL_SECONDS": str(config.image_url_ttl_seconds),
+            },
+        )
+        self.list_images.add_to_role_policy(_allow("s3:GetObject", thumbs_arn))
         if secrets.cursor_key is not None:
             secrets.cursor_key.grant_read(self.list_images)
 

@@ -13,7 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stacks.config import TricloudConfig
-from stacks.functions import ANALYZE, UPLOAD_PREFIX
+from stacks.functions import ANALYZE, THUMB_PREFIX, UPLOAD_PREFIX
 
 
 def upload_bucket_name(stack_name: str) -> str:
@@ -51,12 +51,16 @@ class Uploads(Construct):
                 abort_incomplete_multipart_upload_after=Duration.days(1),
             )
         ]
-        if config.image_expiry_days:
-            lifecycle.append(
+        if config.image_expiry_days:  # a photo and its thumbnail go together
+            lifecycle.extend(
                 s3.LifecycleRule(
-                    id="expire-images",
-                    prefix=UPLOAD_PREFIX,
+                    id=rule_id,
+                    prefix=prefix,
                     expiration=Duration.days(config.image_expiry_days),
+                )
+                for rule_id, prefix in (
+                    ("expire-images", UPLOAD_PREFIX),
+                    ("expire-thumbs", THUMB_PREFIX),
                 )
             )
         self.bucket = s3.Bucket(

@@ -2,7 +2,12 @@
 
 Used by ``tricloud cosmos init`` (a real Azure account), the offline stack and the tests
 (the local cosmosdb-server). Running it again changes nothing, except that an existing
-container whose indexing policy differs from :data:`INDEXING_POLICY` is brought in line.
+container whose indexing policy or default TTL differs is brought in line.
+
+The partition key is ``/owner``: every API request reads one owner's images (a point read by
+``(owner, id)`` or the gallery query by owner), so each is a single-partition operation, and
+owners spread the data. A container made with another partition key (``/id`` before owners
+existed) cannot be changed: use a new container name.
 """
 
 from __future__ import annotations
@@ -13,22 +18,40 @@ from typing import Any
 from azure.cosmos import ContainerProxy, CosmosClient, PartitionKey
 from azure.cosmos.exceptions import CosmosResourceNotFoundError
 
-PARTITION_KEY_PATH = "/id"
+PARTITION_KEY_PATH = "/owner"
 
 # Opt-in indexing: the documents carry large arrays (labels, objects, colors) and the
 # safe_search map, none of which any query filters or sorts on, so indexing them would
-# only make every upsert cost more request units. Index exactly what the API queries use:
-#   list:   ... WHERE ARRAY_CONTAINS(c.label_names, @label) ORDER BY c._ts DESC
-#   (status is indexed so the gallery can filter on it without a scan)
-# and exclude everything else. ``id`` is always indexed by Cosmos DB itself.
-INCLUDED_PATHS: tuple[str, ...] = ("/_ts/?", "/label_names/[]/?", "/status/?")
+# only make every upsert cost more request units. Index exactly what the gallery query uses:
+#   WHERE c.owner = @owner
+#     AND (NOT IS_DEFINED(c.upload_expires_at) OR c.upload_expires_at > @now)
+#     AND ARRAY_CONTAINS(c.label_prefixes, @p0) ...
+#   ORDER BY c.uploaded_at DESC, c.id DESC          (the composite index below)
+# (status is indexed so the gallery can filter on it without a scan) and exclude everything
+# else. ``id`` is always indexed by Cosmos DB itself.
+INCLUDED_PATHS: tuple[str, ...] = (
+    "/owner/?",
+    "/uploaded_at/?",
+    "/upload_expires_at/?",
+    "/label_prefixes/[]/?",
+    "/status/?",
+)
 EXCLUDED_PATHS: tuple[str, ...] = ("/*", '/"_etag"/?')
+COMPOSITE_INDEXES: tuple[tuple[tuple[str, str], ...], ...] = (
+    (("/uploaded_at", "descending"), ("/id", "descending")),
+)
+# Per-item TTL on, no default expiry: only a pending upload's document carries a ``ttl``.
+DEFAULT_TTL = -1
 
 INDEXING_POLICY: dict[str, Any] = {
     "indexingMode": "consistent",
     "automatic": True,
     "includedPaths": [{"path": path} for path in INCLUDED_PATHS],
     "excludedPaths": [{"path": path} for path in EXCLUDED_PATHS],
+    "compositeIndexes": [
+        [{"path": path, "order": order} for path, order in composite]
+        for composite in COMPOSITE_INDEXES
+    ],
 }
 
 
@@ -74,24 +97,27 @@ def setup_container(
             id=container,
             partition_key=PartitionKey(path=PARTITION_KEY_PATH),
             indexing_policy=INDEXING_POLICY,
+            default_ttl=DEFAULT_TTL,
             offer_throughput=throughput,
         )
         return SetupResult(created, database_created, container_created=True, policy_updated=False)
 
     _check_partition_key(container, properties)
-    if policy_matches(properties.get("indexingPolicy", {})):
+    ttl_matches = properties.get("defaultTtl") == DEFAULT_TTL
+    if ttl_matches and policy_matches(properties.get("indexingPolicy", {})):
         proxy = database_proxy.get_container_client(container)
         return SetupResult(proxy, database_created, container_created=False, policy_updated=False)
     replaced = database_proxy.replace_container(
         container,
         partition_key=PartitionKey(path=PARTITION_KEY_PATH),
         indexing_policy=INDEXING_POLICY,
+        default_ttl=DEFAULT_TTL,
     )
     return SetupResult(replaced, database_created, container_created=False, policy_updated=True)
 
 
 def policy_matches(policy: dict[str, Any]) -> bool:
-    """True when ``policy`` indexes exactly the paths of :data:`INDEXING_POLICY`.
+    """True when ``policy`` indexes exactly the paths and composites of :data:`INDEXING_POLICY`.
 
     Cosmos DB may add ``/"_etag"/?`` to the excluded paths and index details to each
     path, so only the sets of paths and the indexing mode are compared.
@@ -100,11 +126,18 @@ def policy_matches(policy: dict[str, Any]) -> bool:
     def paths(key: str) -> set[str]:
         return {str(entry.get("path")) for entry in policy.get(key, [])} - {'/"_etag"/?'}
 
+    def composites() -> set[tuple[tuple[str, str], ...]]:
+        return {
+            tuple((str(e.get("path")), str(e.get("order", "ascending")).lower()) for e in entry)
+            for entry in policy.get("compositeIndexes", [])
+        }
+
     mode = str(policy.get("indexingMode", "consistent")).lower()
     return (
         mode == "consistent"
         and paths("includedPaths") == set(INCLUDED_PATHS)
         and paths("excludedPaths") == set(EXCLUDED_PATHS) - {'/"_etag"/?'}
+        and composites() == set(COMPOSITE_INDEXES)
     )
 
 

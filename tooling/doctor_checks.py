@@ -22,13 +22,14 @@ from azure.core.exceptions import AzureError
 from google.api_core import exceptions as google_exceptions
 from google.auth import exceptions as auth_exceptions
 
-from lambdas.adapters.cosmos import ImageStore, StoreUnavailableError
+from lambdas.adapters.cosmos import CosmosImageStore
 from lambdas.adapters.vision import VisionAnnotator, VisionUnavailableError
 from lambdas.config import VisionConfig
 from lambdas.credentials import CosmosSettings, CredentialsError
+from lambdas.ports import StoreUnavailableError
 from tooling.cli_support import CommandError, first_line
 from tooling.cosmos_access import cosmos_client, describe_cosmos_error
-from tooling.cosmos_setup import policy_matches
+from tooling.cosmos_setup import PARTITION_KEY_PATH, policy_matches
 from tooling.secret_store import read_secret
 
 HTTP_TIMEOUT_SECONDS = 10
@@ -166,8 +167,8 @@ def check_cosmos(settings: CosmosSettings | None) -> Check:
             .read()
         )
         # The same point read the detail function makes (a missing id is not an error).
-        store = ImageStore(lambda _refresh: settings, ca_bundle=_ca_bundle())
-        store.get(str(uuid.uuid4()))
+        store = CosmosImageStore(lambda _refresh: settings, ca_bundle=_ca_bundle())
+        store.get("public", str(uuid.uuid4()))
     except CommandError as error:
         return Check(name, Status.FAILED, str(error))
     except (AzureError, ValueError, StoreUnavailableError) as error:
@@ -175,6 +176,13 @@ def check_cosmos(settings: CosmosSettings | None) -> Check:
         cause = cause or error
         return Check(
             name, Status.FAILED, describe_cosmos_error(cause, settings), _cosmos_fix(cause)
+        )
+    if properties.get("partitionKey", {}).get("paths") != [PARTITION_KEY_PATH]:
+        return Check(
+            name,
+            Status.FAILED,
+            f"{where}: the partition key is not {PARTITION_KEY_PATH}",
+            "a partition key cannot change: run `tricloud cosmos init` with a new container name",
         )
     if not policy_matches(properties.get("indexingPolicy", {})):
         return Check(

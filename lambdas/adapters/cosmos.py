@@ -1,4 +1,9 @@
-"""Cosmos DB container of image documents: upsert, point read, paged parameterized query.
+"""Cosmos DB container of image documents (partition key ``/owner``): the ImageStore port.
+
+Point reads and writes address ``(owner, id)``; the gallery is a single-partition query by
+owner, ordered by ``uploaded_at`` then ``id`` (a composite index), filtered with one
+index-backed ``ARRAY_CONTAINS(c.label_prefixes, @pN)`` per search word. User input only ever
+travels as a query parameter.
 
 The client is built on first use from the Cosmos secret (endpoint, key, database, container)
 and kept for the container's life. When Cosmos rejects the key (401/403, e.g. after rotation)
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from azure.core.exceptions import AzureError
@@ -19,10 +25,10 @@ from azure.cosmos.exceptions import CosmosHttpResponseError, CosmosResourceNotFo
 from lambdas.adapters.secrets import SecretsReader
 from lambdas.config import CosmosConfig
 from lambdas.credentials import CosmosSettings
-from lambdas.services.cursor import InvalidCursorError
-from lambdas.services.gallery import Page
+from lambdas.ports import GalleryQuery, InvalidCursorError, Page, StoreUnavailableError
+from lambdas.services.documents import iso
 
-__all__ = ["ImageStore", "InvalidContinuationError", "StoreUnavailableError"]
+__all__ = ["CosmosImageStore", "InvalidContinuationError", "build_query"]
 
 # Load the Cosmos settings; True asks to bypass the secrets cache (after an auth failure).
 LoadSettings = Callable[[bool], CosmosSettings]
@@ -39,16 +45,39 @@ _CLIENT_OPTIONS: dict[str, Any] = {
 }
 
 
-class StoreUnavailableError(Exception):
-    """Cosmos DB could not be reached or failed; the operation may be retried later."""
+# The projection keeps list pages small: no objects, colors, safe_search or prefixes.
+_SELECT = (
+    "SELECT c.id, c.owner, c.image_fname, c.thumb_fname, c.status, c.error, c.uploaded_at,"
+    " c.analyzed_at, c.upload_expires_at, c.labels FROM c"
+)
 
 
 class InvalidContinuationError(InvalidCursorError):
     """Cosmos DB rejected a continuation token."""
 
 
-class ImageStore:
-    """The image documents container (partition key ``/id``)."""
+def build_query(query: GalleryQuery, now: str) -> tuple[str, list[dict[str, Any]]]:
+    """The gallery SQL and its parameters.
+
+    Abandoned uploads (pending, ``upload_expires_at`` before ``now``) are left out.
+    """
+    conditions = [
+        "c.owner = @owner",
+        "(NOT IS_DEFINED(c.upload_expires_at) OR c.upload_expires_at > @now)",
+    ]
+    parameters: list[dict[str, Any]] = [
+        {"name": "@owner", "value": query.owner},
+        {"name": "@now", "value": now},
+    ]
+    for index, prefix in enumerate(query.label_prefixes):
+        conditions.append(f"ARRAY_CONTAINS(c.label_prefixes, @p{index})")
+        parameters.append({"name": f"@p{index}", "value": prefix})
+    where = " AND ".join(conditions)
+    return f"{_SELECT} WHERE {where} ORDER BY c.uploaded_at DESC, c.id DESC", parameters
+
+
+class CosmosImageStore:
+    """The image documents container (partition key ``/owner``)."""
 
     def __init__(self, load_settings: LoadSettings, ca_bundle: str | None = None) -> None:
         self._load_settings = load_settings
@@ -58,7 +87,9 @@ class ImageStore:
         self._lock = threading.Lock()  # the analyzer writes from several threads
 
     @classmethod
-    def from_config(cls, config: CosmosConfig, secrets: SecretsReader | None = None) -> ImageStore:
+    def from_config(
+        cls, config: CosmosConfig, secrets: SecretsReader | None = None
+    ) -> CosmosImageStore:
         """A store whose settings come from the Cosmos secret named in ``config``."""
         reader = secrets or SecretsReader()
 
@@ -74,34 +105,41 @@ class ImageStore:
             self._settings = self._load_settings(False)
         return self._settings
 
-    def upsert(self, document: dict[str, Any]) -> None:
-        """Create or replace the document with the same id."""
+    def create_pending(self, document: dict[str, Any]) -> None:
+        """Store a new upload's pending document (its id is fresh: a plain create)."""
+        self._call(lambda c: c.create_item(document, no_response=True))
+
+    def put(self, document: dict[str, Any]) -> None:
+        """Create or replace the document with the same ``(owner, id)``."""
         self._call(lambda c: c.upsert_item(document, no_response=True))
 
-    def get(self, item_id: str) -> dict[str, Any] | None:
-        """The document with this id, or None when there is none."""
+    def get(self, owner: str, image_id: str) -> dict[str, Any] | None:
+        """The document, or None when there is none."""
         try:
-            item: dict[str, Any] = self._call(lambda c: c.read_item(item_id, partition_key=item_id))
+            item: dict[str, Any] = self._call(lambda c: c.read_item(image_id, partition_key=owner))
         except CosmosResourceNotFoundError:
             return None
         return item
 
-    def query_page(
-        self,
-        query: str,
-        parameters: list[dict[str, Any]],
-        limit: int,
-        continuation: str | None,
-    ) -> Page:
-        """At most ``limit`` items of a parameterized query, starting at ``continuation``."""
+    def delete(self, owner: str, image_id: str) -> None:
+        """Remove the document; nothing happens when there is none."""
+        try:
+            self._call(lambda c: c.delete_item(image_id, partition_key=owner))
+        except CosmosResourceNotFoundError:
+            return
+
+    def list_page(self, query: GalleryQuery) -> Page:
+        """One page of the owner's gallery, newest upload first, from ``query.continuation``."""
+        sql, parameters = build_query(query, iso(datetime.now(UTC)))
+        continuation = query.continuation
 
         def run(container: ContainerProxy) -> Page:
             pages: Iterator[Any] = container.query_items(
-                query=query,
+                query=sql,
                 parameters=parameters,
-                enable_cross_partition_query=True,
-                max_item_count=limit,
-                # Keep tokens (and so the cursors in URLs) small, whatever the partitioning.
+                partition_key=query.owner,
+                max_item_count=query.limit,
+                # Keep tokens (and so the cursors in URLs) small.
                 continuation_token_limit=CONTINUATION_TOKEN_LIMIT_KB,
             ).by_page(continuation)
             try:

@@ -1,4 +1,5 @@
-"""The upload bucket on S3: pre-signed POST for uploads, pre-signed GET for viewing, reads."""
+"""The upload bucket on S3: pre-signed POST for uploads, pre-signed GET for viewing, reads
+and thumbnail writes."""
 
 from __future__ import annotations
 
@@ -94,6 +95,10 @@ class Storage:
             "get_object", Params=params, ExpiresIn=expires_in
         )
         return url
+
+    def write(self, key: str, data: bytes, content_type: str) -> None:
+        """Store ``data`` at ``key`` (the thumbnails analyze makes)."""
+        self._client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
 
     def read(self, key: str, max_bytes: int) -> bytes:
         """The object's bytes; ObjectTooLargeError past ``max_bytes`` (checked before reading).

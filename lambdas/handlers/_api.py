@@ -11,8 +11,19 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError as Rout
 
 from lambdas.errors import ApiError, BadRequestError
 from lambdas.observability import logger
+from lambdas.ports import StoreUnavailableError
 
-__all__ = ["error_response", "json_body", "json_response", "make_resolver"]
+__all__ = [
+    "PUBLIC_OWNER",
+    "error_response",
+    "json_body",
+    "json_response",
+    "make_resolver",
+    "request_owner",
+]
+
+#: The owner of every image in public mode (no sign-in).
+PUBLIC_OWNER = "public"
 
 
 def json_response(status: int, body: Any) -> Response[Any]:
@@ -39,6 +50,12 @@ def make_resolver() -> APIGatewayRestResolver:
             logger.warning("A backing service failed", code=exc.code, reason=exc.message)
         return error_response(exc.status, exc.code, exc.message)
 
+    def _store_unavailable(exc: StoreUnavailableError) -> Response[Any]:
+        logger.warning("The image store failed", reason=str(exc))
+        return error_response(
+            503, "service_unavailable", "The image database is unavailable; try again."
+        )
+
     def _not_found(_exc: RouteNotFoundError) -> Response[Any]:
         return error_response(404, "not_found", "There is no such API route.")
 
@@ -47,6 +64,7 @@ def make_resolver() -> APIGatewayRestResolver:
         return error_response(500, "internal_error", "Something went wrong on our side.")
 
     app.exception_handler(ApiError)(_api_error)
+    app.exception_handler(StoreUnavailableError)(_store_unavailable)
     app.not_found(_not_found)
     app.exception_handler(Exception)(_fault)
 
@@ -62,3 +80,9 @@ def json_body(app: APIGatewayRestResolver) -> Any:
         return json.loads(raw)
     except ValueError:  # also bad base64 and bad UTF-8
         raise BadRequestError("The request body is not valid JSON.", code="invalid_json") from None
+
+
+def request_owner(app: APIGatewayRestResolver) -> str:
+    """Whose images this request may see and create: ``"public"`` in public mode."""
+    del app  # private mode reads the authorizer's ``sub`` claim from the request
+    return PUBLIC_OWNER

@@ -15,10 +15,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas import providers
-from lambdas.adapters.cosmos import ImageStore
 from lambdas.adapters.secrets import SecretsReader
 from lambdas.adapters.storage import Storage, make_s3_client
-from lambdas.config import CosmosConfig, ImageLimits, StorageConfig
+from lambdas.config import ImageLimits, RetryConfig, StorageConfig
 from lambdas.observability import logger, metrics, tracer
 from lambdas.services.analysis import Analyzer
 
@@ -27,13 +26,14 @@ from lambdas.services.analysis import Analyzer
 def _analyzer() -> Analyzer:
     """The Analyzer with its clients, built once per container."""
     storage_config = StorageConfig.from_env()
-    cosmos_config = CosmosConfig.from_env()
-    limits = ImageLimits.from_env()
     secrets = SecretsReader()
-    vision = providers.labeller(secrets)
-    store = ImageStore.from_config(cosmos_config, secrets)
-    storage = Storage(make_s3_client(), storage_config.bucket)
-    return Analyzer(storage, vision, store, limits)
+    return Analyzer(
+        Storage(make_s3_client(), storage_config.bucket),
+        providers.labeller(secrets),
+        providers.image_store(secrets),
+        ImageLimits.from_env(),
+        max_receive_count=RetryConfig.from_env().max_receive_count,
+    )
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -52,6 +52,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         records=len(event.get("Records") or []),
         done=outcome.done,
         failed=outcome.failed,
+        skipped=outcome.skipped,
         dropped=outcome.dropped,
         retry=len(outcome.retry_message_ids),
     )

@@ -1,31 +1,44 @@
-"""Lambda ``detail``: ``GET /api/images/{id}``, one analyzed image with a short-lived image URL."""
+"""Lambda ``detail``: ``GET /api/images/{id}``, one image (pending, done or failed) with URLs."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.adapters.cosmos import ImageStore, StoreUnavailableError
+from lambdas import providers
 from lambdas.adapters.storage import Storage, make_s3_client
-from lambdas.config import CosmosConfig, StorageConfig
-from lambdas.errors import BadRequestError, NotFoundError, ServiceUnavailableError
-from lambdas.handlers._api import json_response, make_resolver
+from lambdas.config import StorageConfig
+from lambdas.errors import BadRequestError, NotFoundError
+from lambdas.handlers._api import json_response, make_resolver, request_owner
 from lambdas.observability import logger, tracer
+from lambdas.ports import ImageStore
 from lambdas.services.documents import detail_view
+from lambdas.services.lifecycle import is_abandoned, with_lifecycle
 
 app = make_resolver()
 
 
 @cache
-def _dependencies() -> tuple[StorageConfig, Storage, ImageStore]:
-    """Configuration, S3 and Cosmos DB clients, built once per container."""
-    storage_config = StorageConfig.from_env()
-    store = ImageStore.from_config(CosmosConfig.from_env())
-    return storage_config, Storage(make_s3_client(), storage_config.bucket), store
+def _config() -> StorageConfig:
+    """Bucket and URL lifetimes, read once per container."""
+    return StorageConfig.from_env()
+
+
+@cache
+def _storage() -> Storage:
+    """The S3 client (signs URLs locally), built once per container."""
+    return Storage(make_s3_client(), _config().bucket)
+
+
+@cache
+def _store() -> ImageStore:
+    """The image store, built once per container."""
+    return providers.image_store()
 
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -40,22 +53,22 @@ def _image_id(raw: str) -> str:
 
 @app.get("/api/images/<image_id>")
 def get_image(image_id: str) -> Any:
-    """The document plus ``image_url``; 404 until the image has been analyzed."""
+    """The document (``pending`` until analysed) plus ``image_url`` once it is analysed."""
     image_id = _image_id(image_id)
-    config, storage, store = _dependencies()
-    try:
-        document = store.get(image_id)
-    except StoreUnavailableError as exc:
-        raise ServiceUnavailableError("The image database is unavailable; try again.") from exc
-    if document is None:
-        raise NotFoundError("No analyzed image has this id (yet).")
-    # Served with the type its bytes were verified to be (failed uploads: as a download).
-    verified_type = document.get("content_type") if document.get("status") == "done" else None
-    url = storage.presign_download(
-        str(document["image_fname"]), config.image_url_ttl_seconds, verified_type
-    )
-    logger.info("Served an image", image_id=image_id)
-    return json_response(200, detail_view(document, url))
+    now = datetime.now(UTC)
+    document = _store().get(request_owner(app), image_id)
+    if document is None or is_abandoned(document, now):
+        raise NotFoundError("No image has this id.")
+    document = with_lifecycle(document, now)
+    image_url = None
+    if document.get("status") != "pending":
+        # Served with the type its bytes were verified to be (failed uploads: as a download).
+        verified = document.get("content_type") if document.get("status") == "done" else None
+        image_url = _storage().presign_download(
+            str(document["image_fname"]), _config().image_url_ttl_seconds, verified
+        )
+    logger.info("Served an image", image_id=image_id, status=document.get("status"))
+    return json_response(200, detail_view(document, image_url))
 
 
 @logger.inject_lambda_context(

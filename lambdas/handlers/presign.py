@@ -1,27 +1,42 @@
-"""Lambda ``presign``: ``POST /api/uploads`` (a pre-signed POST for one image) and health."""
+"""Lambda ``presign``: ``POST /api/uploads`` (a pending image and its pre-signed POST), health."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lambdas import providers
 from lambdas.adapters.storage import Storage, make_s3_client
 from lambdas.config import StorageConfig
-from lambdas.handlers._api import json_body, json_response, make_resolver
+from lambdas.handlers._api import json_body, json_response, make_resolver, request_owner
 from lambdas.observability import logger, tracer
+from lambdas.ports import ImageStore
+from lambdas.services.documents import pending_document
 from lambdas.services.uploads import new_upload_key, parse_upload_request
 
 app = make_resolver()
 
 
 @cache
-def _storage() -> tuple[StorageConfig, Storage]:
-    """Configuration and S3 client, built once per container."""
-    config = StorageConfig.from_env()
-    return config, Storage(make_s3_client(), config.bucket)
+def _config() -> StorageConfig:
+    """Bucket, size limit and URL lifetimes, read once per container."""
+    return StorageConfig.from_env()
+
+
+@cache
+def _storage() -> Storage:
+    """The S3 client, built once per container."""
+    return Storage(make_s3_client(), _config().bucket)
+
+
+@cache
+def _store() -> ImageStore:
+    """The image store, built once per container."""
+    return providers.image_store()
 
 
 @app.get("/api/health")
@@ -32,11 +47,27 @@ def health() -> dict[str, str]:
 
 @app.post("/api/uploads")
 def create_upload() -> Any:
-    """Validate the request and answer 201 with the id and the pre-signed POST."""
-    config, storage = _storage()
+    """Store the image's ``pending`` document, then answer 201 with its id and pre-signed POST.
+
+    The document exists before the URL does, so the uploader never gets a 404 for its upload.
+    """
+    config = _config()
     request = parse_upload_request(json_body(app), config.max_upload_bytes)
-    image_id, key = new_upload_key(request.content_type)
-    post = storage.presign_upload(
+    owner = request_owner(app)
+    image_id, key = new_upload_key(owner, request.content_type)
+    _store().create_pending(
+        pending_document(
+            owner=owner,
+            image_id=image_id,
+            key=key,
+            bucket=config.bucket,
+            content_type=request.content_type,
+            size=request.size,
+            now=datetime.now(UTC),
+            upload_url_ttl_seconds=config.upload_url_ttl_seconds,
+        )
+    )
+    post = _storage().presign_upload(
         key, request.content_type, config.max_upload_bytes, config.upload_url_ttl_seconds
     )
     logger.info("Issued an upload URL", image_id=image_id, content_type=request.content_type)
@@ -44,6 +75,7 @@ def create_upload() -> Any:
         201,
         {
             "id": image_id,
+            "status": "pending",
             "upload": {"url": post.url, "fields": post.fields},
             "expires_in": config.upload_url_ttl_seconds,
         },

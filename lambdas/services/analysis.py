@@ -1,10 +1,15 @@
-"""Analyze a batch of uploads: read, validate, one Vision call per 16 images, upsert documents.
+"""Analyze a batch of uploads: read, validate, thumbnail, one Vision call per 16 images, store.
 
-Every uploaded image ends as exactly one document (id = image id, written with upsert, so a
-redelivered message is harmless): ``done`` with Vision's results, or ``failed`` with a reason
-a person can read when the file itself is the problem (permanent: never retried). When a
-service is unavailable (S3, Vision, Cosmos DB) the SQS message is reported as a batch item
-failure so that SQS delivers it again, and after a few attempts moves it to the DLQ.
+Presign created each image's ``pending`` document; analyze merges its result into it (keeping
+``owner`` and ``uploaded_at``, so a redelivered or re-analysed image keeps its place in the
+gallery): ``done`` with Vision's results and a thumbnail ``thumbs/<owner>/<id>.jpg``, or
+``failed`` with a reason a person can read when the file itself is the problem (permanent:
+never retried). An object with no document (deleted, or uploaded without presign) is skipped.
+When the object arrives, its document loses the pending-only ``ttl`` and ``upload_expires_at``
+(so it is no longer an abandoned upload). When a service is unavailable (S3, Vision, the
+store) the SQS message is reported as a batch item failure so that SQS delivers it again;
+on the last attempt before the dead-letter queue (``ApproximateReceiveCount`` reaching the
+queue's ``maxReceiveCount``) the reason goes into the pending document's ``error``.
 
 Each message's own steps (reading its S3 record, downloading, checking, turning Vision's
 answer into a document) run inside one boundary per message: an error nobody foresaw there (a
@@ -29,15 +34,22 @@ from aws_lambda_powertools.metrics import MetricUnit
 from lambdas.adapters.storage import ObjectMissingError, ObjectTooLargeError
 from lambdas.config import ImageLimits
 from lambdas.observability import logger, metrics
-from lambdas.services.documents import ImageFacts, done_document, failed_document
+from lambdas.ports import ImageStore
+from lambdas.services.documents import (
+    PENDING_ONLY_KEYS,
+    ImageFacts,
+    done_document,
+    failed_document,
+    merge_result,
+    stored_fields,
+)
 from lambdas.services.images import ImageRejectedError, PreparedImage, prepare_image
-from lambdas.services.uploads import image_id_from_key
+from lambdas.services.uploads import parse_upload_key, thumb_key
 
 __all__ = [
     "Analyzer",
     "BatchOutcome",
     "ImageReader",
-    "ImageWriter",
     "ParsedBatch",
     "Upload",
     "VisionClient",
@@ -56,6 +68,9 @@ class ImageReader(Protocol):
     def read(self, key: str, max_bytes: int) -> bytes:
         """The bytes; ObjectMissingError, ObjectTooLargeError, or the SDK's errors."""
 
+    def write(self, key: str, data: bytes, content_type: str) -> None:
+        """Store an object (the thumbnail)."""
+
 
 class VisionClient(Protocol):
     """Annotates images (see ``lambdas.adapters.vision.VisionAnnotator``)."""
@@ -64,21 +79,16 @@ class VisionClient(Protocol):
         """One ImageResult-like object (annotation, error, transient) per image."""
 
 
-class ImageWriter(Protocol):
-    """Stores documents (see ``lambdas.adapters.cosmos.ImageStore``)."""
-
-    def upsert(self, document: dict[str, Any]) -> None:
-        """Create or replace by id."""
-
-
 @dataclass(frozen=True)
 class Upload:
     """One uploaded object named by an S3 event inside an SQS message."""
 
     message_id: str
+    owner: str
     image_id: str
     key: str
     size: int
+    receive_count: int = 1  # SQS ApproximateReceiveCount of its message
 
 
 @dataclass
@@ -103,6 +113,9 @@ def parse_uploads(event: dict[str, Any], bucket: str) -> ParsedBatch:
         message_id = str(record.get("messageId", ""))
         try:
             uploads = _uploads_in_message(message_id, record.get("body"), bucket)
+            count = int((record.get("attributes") or {}).get("ApproximateReceiveCount") or 1)
+            if uploads is not None:
+                uploads = [replace(u, receive_count=count) for u in uploads]
         except Exception:
             _log_unexpected(message_id=message_id)
             batch.retry.append(message_id)
@@ -141,11 +154,17 @@ def _upload_from_s3_record(message_id: str, record: Any, bucket: str) -> Upload 
         return None
     obj = s3.get("object") or {}
     key = unquote_plus(str(obj.get("key", "")))
-    image_id = image_id_from_key(key)
-    if image_id is None:
-        logger.info("Skipping a key outside uploads/", message_id=message_id)
+    parsed = parse_upload_key(key)
+    if parsed is None:
+        logger.info("Skipping a key outside uploads/<owner>/", message_id=message_id)
         return None
-    return Upload(message_id=message_id, image_id=image_id, key=key, size=int(obj.get("size", 0)))
+    return Upload(
+        message_id=message_id,
+        owner=parsed.owner,
+        image_id=parsed.image_id,
+        key=key,
+        size=int(obj.get("size", 0)),
+    )
 
 
 @dataclass
@@ -154,10 +173,12 @@ class _Pending:
 
     upload: Upload
     facts: ImageFacts
+    stored: dict[str, Any] | None = None  # the document presign created
     data: bytes | None = None  # downloaded, not checked yet
     prepared: PreparedImage | None = None
     document: dict[str, Any] | None = None
     retry: bool = False
+    retry_reason: str = ""
 
 
 @dataclass
@@ -167,11 +188,12 @@ class BatchOutcome:
     done: int = 0
     failed: int = 0
     dropped: int = 0  # messages that were not S3 notifications
+    skipped: int = 0  # objects without a document (deleted, or not uploaded through presign)
     retry_message_ids: set[str] = field(default_factory=set)
 
 
 class Analyzer:
-    """Runs one SQS batch through validation, Vision and Cosmos DB.
+    """Runs one SQS batch through validation, Vision and the image store.
 
     Reads and writes are network-bound and independent, so they run on a few threads (the
     SDK clients are thread-safe); Vision gets one call per 16 images. Decoding is not: a
@@ -186,15 +208,18 @@ class Analyzer:
         self,
         reader: ImageReader,
         vision: VisionClient,
-        writer: ImageWriter,
+        store: ImageStore,
         limits: ImageLimits,
+        *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        max_receive_count: int = 3,
     ) -> None:
         self._reader = reader
         self._vision = vision
-        self._writer = writer
+        self._store = store
         self._limits = limits
         self._clock = clock
+        self._max_receive_count = max_receive_count
 
     def run_event(self, event: dict[str, Any]) -> BatchOutcome:
         """Analyze an SQS batch of S3 notifications (see :func:`parse_uploads` and :meth:`run`)."""
@@ -211,17 +236,20 @@ class Analyzer:
             _Pending(u, ImageFacts(u.image_id, u.key, bucket, u.size)) for u in _unique(uploads)
         ]
         with ThreadPoolExecutor(max_workers=IO_THREADS) as pool:
-            list(pool.map(partial(self._isolated, self._read), items))
+            list(pool.map(partial(self._isolated, self._claim_and_read), items))
             for item in items:  # on this thread, one at a time (see the class docstring)
                 self._isolated(self._check, item)
             valid = [p for p in items if p.prepared is not None]
             for start in range(0, len(valid), VISION_BATCH):
                 self._annotate(valid[start : start + VISION_BATCH])
-            list(pool.map(self._store, [p for p in items if p.document is not None]))
+            list(pool.map(self._save, [p for p in items if p.document is not None]))
+            list(pool.map(self._note_last_attempt, [p for p in items if p.retry]))
         outcome = BatchOutcome()
         for item in items:
             if item.retry:
                 outcome.retry_message_ids.add(item.upload.message_id)
+            elif item.stored is None:
+                outcome.skipped += 1
             elif item.document is not None and item.document["status"] == "done":
                 outcome.done += 1
             elif item.document is not None:
@@ -237,10 +265,38 @@ class Analyzer:
         """
         try:
             step(item)
-        except Exception:
+        except Exception as exc:
             _log_unexpected(message_id=item.upload.message_id, image_id=item.upload.image_id)
             item.data = item.prepared = item.document = None
             item.retry = True
+            item.retry_reason = _short(exc)
+
+    def _claim_and_read(self, item: _Pending) -> None:
+        """Find the upload's document (skip the object without one), mark it received, read."""
+        upload = item.upload
+        try:
+            stored = self._store.get(upload.owner, upload.image_id)
+            if stored is not None:
+                received = stored_fields(stored)
+                if any(key in stored for key in PENDING_ONLY_KEYS):
+                    # The object is here: no longer an abandoned upload, never expired by the store.
+                    for key in PENDING_ONLY_KEYS:
+                        received.pop(key, None)
+                    self._store.put(received)
+                stored = received
+        except Exception as exc:
+            self._retry(item, "Could not read the image's document", exc)
+            return
+        if stored is None:
+            logger.info("No document for this object; skipping it", image_id=upload.image_id)
+            return
+        item.stored = stored
+        self._read(item)
+
+    def _retry(self, item: _Pending, what: str, exc: BaseException) -> None:
+        logger.warning(what, image_id=item.upload.image_id, reason=_short(exc))
+        item.retry = True
+        item.retry_reason = f"{what}: {_short(exc)}"
 
     def _read(self, item: _Pending) -> None:
         """Download one upload (nothing more to do when the object is gone)."""
@@ -257,8 +313,7 @@ class Analyzer:
             item.document = self._failed(item.facts, reason)
             return
         except Exception as exc:
-            logger.warning("Could not read the object", image_id=image_id, reason=_short(exc))
-            item.retry = True
+            self._retry(item, "Could not read the object", exc)
             return
         item.facts = replace(item.facts, size=len(data))
         item.data = data
@@ -298,6 +353,7 @@ class Analyzer:
             )
             for item in batch:
                 item.retry = True
+                item.retry_reason = f"Vision is unavailable: {_short(exc)}"
             return
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
@@ -314,22 +370,49 @@ class Analyzer:
         elif result.transient:
             logger.warning("Vision failed on this image", image_id=image_id, reason=result.error)
             item.retry = True
+            item.retry_reason = f"Vision failed on this image: {result.error}"
         else:
             logger.info("Vision rejected the image", image_id=image_id, reason=result.error)
             reason = f"Vision could not analyze this image: {result.error}"
             item.document = failed_document(item.facts, reason, now)
 
-    def _store(self, item: _Pending) -> None:
-        """Upsert the item's document; mark it for retry when the store fails."""
-        assert item.document is not None
-        image_id = item.upload.image_id
+    def _save(self, item: _Pending) -> None:
+        """Store the thumbnail, then merge the result into the stored document; retry on failure."""
+        assert item.document is not None and item.stored is not None
+        upload = item.upload
+        document = item.document
         try:
-            self._writer.upsert(item.document)
+            if item.prepared is not None and document["status"] == "done":
+                key = thumb_key(upload.owner, upload.image_id)
+                self._reader.write(key, item.prepared.thumbnail, "image/jpeg")
+                document = {**document, "thumb_fname": key}
         except Exception as exc:
-            logger.warning("Could not store the document", image_id=image_id, reason=_short(exc))
-            item.retry = True
+            self._retry(item, "Could not store the thumbnail", exc)
             return
-        logger.info("Stored the image document", image_id=image_id, status=item.document["status"])
+        try:
+            self._store.put(merge_result(item.stored, document))
+        except Exception as exc:
+            self._retry(item, "Could not store the document", exc)
+            return
+        logger.info(
+            "Stored the image document", image_id=upload.image_id, status=document["status"]
+        )
+
+    def _note_last_attempt(self, item: _Pending) -> None:
+        """On the last attempt before the dead-letter queue, say why in the pending document."""
+        if item.stored is None or item.upload.receive_count < self._max_receive_count:
+            return
+        reason = item.retry_reason or "an unexpected error"
+        error = (
+            f"The analysis failed {item.upload.receive_count} times ({reason}); the upload is "
+            "in the dead-letter queue until an operator redrives it."
+        )
+        try:
+            self._store.put({**item.stored, "error": error})
+        except Exception as exc:
+            logger.warning(
+                "Could not note the failure", image_id=item.upload.image_id, reason=_short(exc)
+            )
 
     def _failed(self, facts: ImageFacts, reason: str) -> dict[str, Any]:
         return failed_document(facts, reason, self._clock())

@@ -1,60 +1,47 @@
-"""The gallery: parse ``GET /api/images`` parameters, query newest first, page with cursors."""
+"""The gallery: parse ``GET /api/images`` parameters, ask the store for a page, sign cursors."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
 from lambdas.errors import BadRequestError
-from lambdas.services.cursor import CursorCodec, InvalidCursorError
-from lambdas.services.documents import list_item
+from lambdas.ports import GalleryQuery, ImageStore, InvalidCursorError
+from lambdas.services.cursor import CursorCodec
+from lambdas.services.documents import label_words, list_item
+from lambdas.services.lifecycle import is_abandoned, with_lifecycle
 
-__all__ = ["ListRequest", "Page", "PageSource", "build_query", "list_images", "parse_list_request"]
+__all__ = ["ListRequest", "list_images", "parse_list_request"]
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_LABEL_LENGTH = 100
+MAX_LABEL_WORDS = 5
 _DIGITS = re.compile(r"^[0-9]{1,4}$")
 # What label names are made of (Vision's are words like "Small to medium-sized cats").
 # Anything else cannot match a label; rejecting it early gives the caller a clear answer.
 _LABEL = re.compile(r"[\w \-'&.,()/+]+")
-# The projection keeps list pages small: no objects, colors or safe_search.
-_SELECT = "SELECT c.id, c.image_fname, c.status, c._ts, c.labels FROM c"
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of query results and the token for the next page (None at the end)."""
-
-    items: list[dict[str, Any]]
-    continuation: str | None
-
-
-class PageSource(Protocol):
-    """What the gallery needs from the store (see ``lambdas.adapters.cosmos.ImageStore``).
-
-    ``query_page`` raises InvalidCursorError when the database rejects the continuation token.
-    """
-
-    def query_page(
-        self, query: str, parameters: list[dict[str, Any]], limit: int, continuation: str | None
-    ) -> Page:
-        """At most ``limit`` items, starting at ``continuation``."""
 
 
 @dataclass(frozen=True)
 class ListRequest:
-    """Valid gallery parameters; ``label`` is lower-case, None for no filter."""
+    """Valid gallery parameters: ``label`` lower-case (None: no filter), ``prefixes`` its words."""
 
     limit: int
     cursor: str | None
     label: str | None
+    prefixes: tuple[str, ...] = ()
 
 
 def parse_list_request(params: Mapping[str, str] | None) -> ListRequest:
-    """Check ``limit`` (1..100), ``cursor`` and ``label``; raise BadRequestError otherwise."""
+    """Check ``limit`` (1..100), ``cursor`` and ``label``; raise BadRequestError otherwise.
+
+    The label filter matches by word prefix, case-insensitively: "tab" finds "Tabby cat", and
+    "coffee mu" finds "Coffee mug" (every word of the filter must start a word of a label).
+    """
     params = params or {}
     raw_limit = params.get("limit")
     limit = DEFAULT_LIMIT
@@ -63,38 +50,58 @@ def parse_list_request(params: Mapping[str, str] | None) -> ListRequest:
             raise BadRequestError(f"'limit' must be a whole number from 1 to {MAX_LIMIT}.")
         limit = int(raw_limit)
     label = (params.get("label") or "").strip().lower() or None
-    if label is not None and len(label) > MAX_LABEL_LENGTH:
-        raise BadRequestError(f"'label' must be at most {MAX_LABEL_LENGTH} characters.")
-    if label is not None and not _LABEL.fullmatch(label):
-        raise BadRequestError(
-            "'label' may contain only letters, digits, spaces and - ' & . , ( ) / +"
-        )
+    prefixes: tuple[str, ...] = ()
+    if label is not None:
+        if len(label) > MAX_LABEL_LENGTH:
+            raise BadRequestError(f"'label' must be at most {MAX_LABEL_LENGTH} characters.")
+        if not _LABEL.fullmatch(label):
+            raise BadRequestError(
+                "'label' may contain only letters, digits, spaces and - ' & . , ( ) / +"
+            )
+        prefixes = tuple(label_words(label))
+        if len(prefixes) > MAX_LABEL_WORDS:
+            raise BadRequestError(f"'label' may have at most {MAX_LABEL_WORDS} words.")
+        if not prefixes:
+            raise BadRequestError("'label' must contain a letter or a digit.")
     cursor = params.get("cursor") or None
-    return ListRequest(limit=limit, cursor=cursor, label=label)
+    return ListRequest(limit=limit, cursor=cursor, label=label, prefixes=prefixes)
 
 
-def build_query(label: str | None) -> tuple[str, list[dict[str, Any]]]:
-    """The SQL and its parameters; user input only ever travels as a parameter."""
-    if label is None:
-        return f"{_SELECT} ORDER BY c._ts DESC", []
-    return (
-        f"{_SELECT} WHERE ARRAY_CONTAINS(c.label_names, @label) ORDER BY c._ts DESC",
-        [{"name": "@label", "value": label}],
-    )
+def list_images(
+    store: ImageStore,
+    codec: CursorCodec,
+    request: ListRequest,
+    *,
+    owner: str,
+    now: datetime,
+    thumb_url: Callable[[dict[str, Any]], str | None],
+) -> dict[str, Any]:
+    """One gallery page: ``{"items": [...], "next_cursor": str | None}``.
 
-
-def list_images(store: PageSource, codec: CursorCodec, request: ListRequest) -> dict[str, Any]:
-    """One gallery page: ``{"items": [...], "next_cursor": str | None}``."""
-    fingerprint = f"label={request.label or ''}"
+    ``thumb_url`` signs the thumbnail of a document (None when it has none), so a gallery page
+    needs no request per card.
+    """
+    # The cursor is bound to the owner and the filter: it cannot page another query.
+    fingerprint = f"owner={owner}&label={' '.join(request.prefixes)}"
     try:
         continuation = None
         if request.cursor is not None:
             continuation = codec.decode(request.cursor, fingerprint)
-        query, parameters = build_query(request.label)
-        page = store.query_page(query, parameters, request.limit, continuation)
+        page = store.list_page(
+            GalleryQuery(
+                owner=owner,
+                label_prefixes=request.prefixes,
+                limit=request.limit,
+                continuation=continuation,
+            )
+        )
     except InvalidCursorError:
         raise BadRequestError(
             "'cursor' is not valid; start again without it.", code="invalid_cursor"
         ) from None
     next_cursor = codec.encode(page.continuation, fingerprint) if page.continuation else None
-    return {"items": [list_item(doc) for doc in page.items], "next_cursor": next_cursor}
+    documents = [with_lifecycle(d, now) for d in page.items if not is_abandoned(d, now)]
+    return {
+        "items": [list_item(d, thumb_url(d)) for d in documents],
+        "next_cursor": next_cursor,
+    }

@@ -24,6 +24,9 @@ VISION_MAX_BYTES = 400 * 1024
 VISION_MAX_SIDE = 1600
 _DOWNSCALE_SIDES = (VISION_MAX_SIDE, 1024, 640)
 _JPEG_QUALITY = 85
+# The gallery's thumbnails: ~320 px on the long edge is sharp on a 2x screen at card size.
+THUMB_SIDE = 320
+_THUMB_QUALITY = 80
 
 _MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
@@ -41,6 +44,7 @@ class PreparedImage:
     width: int
     height: int
     vision_bytes: bytes
+    thumbnail: bytes  # JPEG, THUMB_SIDE on the long edge (or less), upright
 
 
 def sniff_format(data: bytes) -> str | None:
@@ -100,8 +104,14 @@ def prepare_image(data: bytes, *, max_bytes: int, max_pixels: int) -> PreparedIm
                     "The image is truncated or corrupt and cannot be decoded."
                 ) from None
             vision_bytes = _shrink(image) if downscale else data
+            thumbnail = _thumbnail(image)
     return PreparedImage(
-        format=fmt, content_type=_MIME[fmt], width=width, height=height, vision_bytes=vision_bytes
+        format=fmt,
+        content_type=_MIME[fmt],
+        width=width,
+        height=height,
+        vision_bytes=vision_bytes,
+        thumbnail=thumbnail,
     )
 
 
@@ -133,6 +143,17 @@ def _upright(image: Image.Image) -> Image.Image:
         return ImageOps.exif_transpose(image)
     except Exception:  # corrupt metadata raises many kinds of error; the pixels are fine
         return image
+
+
+def _thumbnail(image: Image.Image) -> bytes:
+    """The gallery thumbnail: upright, THUMB_SIDE on the long edge at most, JPEG."""
+    small = image.copy()
+    small.thumbnail((THUMB_SIDE * 2, THUMB_SIDE * 2), Image.Resampling.BOX)  # cheap first cut
+    small = _flatten(_upright(small))
+    small.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    small.save(buffer, format="JPEG", quality=_THUMB_QUALITY, optimize=True)
+    return buffer.getvalue()
 
 
 def _shrink(image: Image.Image) -> bytes:

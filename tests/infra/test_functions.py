@@ -9,20 +9,26 @@ import pytest
 
 from .synth import COSMOS_ARN, GCP_ARN, Synth
 
-UPLOADS_ARN = {
-    "Fn::Join": [
-        "",
-        [
-            "arn:",
-            {"Ref": "AWS::Partition"},
-            ":s3:::tricloud-uploads-",
-            {"Ref": "AWS::AccountId"},
-            "-",
-            {"Ref": "AWS::Region"},
-            "/uploads/*",
-        ],
-    ]
-}
+
+def _prefix_arn(prefix: str) -> dict[str, Any]:
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":s3:::tricloud-uploads-",
+                {"Ref": "AWS::AccountId"},
+                "-",
+                {"Ref": "AWS::Region"},
+                f"/{prefix}/*",
+            ],
+        ]
+    }
+
+
+UPLOADS_ARN = _prefix_arn("uploads")
+THUMBS_ARN = _prefix_arn("thumbs")
 COMMON_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE"}
 # The default providers (Vision + Cosmos DB); tests/infra/test_providers.py covers the others.
 EXPECTED_ENV = {
@@ -39,8 +45,9 @@ EXPECTED_ENV = {
         "VISION_FEATURES",
         "VISION_MAX_RESULTS",
         "VISION_TIMEOUT_SECONDS",
+        "DLQ_MAX_RECEIVE_COUNT",
     },
-    "list_images": {"COSMOS_SECRET_ID", "IMAGE_STORE"},
+    "list_images": {"COSMOS_SECRET_ID", "UPLOAD_BUCKET", "IMAGE_URL_TTL_SECONDS", "IMAGE_STORE"},
     "detail": {"UPLOAD_BUCKET", "IMAGE_URL_TTL_SECONDS", "COSMOS_SECRET_ID", "IMAGE_STORE"},
 }
 
@@ -103,24 +110,28 @@ def test_analyze_outlasts_a_vision_batch(default: Synth) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "s3_action"),
-    [("presign", "s3:PutObject"), ("analyze", "s3:GetObject"), ("detail", "s3:GetObject")],
+    ("name", "grants"),
+    [
+        ("presign", [("s3:PutObject", UPLOADS_ARN)]),
+        ("analyze", [("s3:GetObject", UPLOADS_ARN), ("s3:PutObject", THUMBS_ARN)]),
+        ("detail", [("s3:GetObject", UPLOADS_ARN)]),
+        ("list_images", [("s3:GetObject", THUMBS_ARN)]),  # signs the thumbnail URLs
+    ],
 )
-def test_s3_access_is_one_action_on_uploads_only(default: Synth, name: str, s3_action: str) -> None:
+def test_s3_access_is_one_action_per_prefix(
+    default: Synth, name: str, grants: list[tuple[str, Any]]
+) -> None:
     statements = _statements(default, _functions(default)[name])
     s3 = [s for s in statements if any(a.startswith("s3:") for a in _actions(s))]
-    assert s3 == [{"Action": s3_action, "Effect": "Allow", "Resource": UPLOADS_ARN}]
-
-
-def test_list_images_has_no_s3_access(default: Synth) -> None:
-    statements = _statements(default, _functions(default)["list_images"])
-    assert not [s for s in statements if any(a.startswith("s3:") for a in _actions(s))]
+    assert s3 == [
+        {"Action": action, "Effect": "Allow", "Resource": resource} for action, resource in grants
+    ]
 
 
 @pytest.mark.parametrize(
     ("name", "secrets"),
     [
-        ("presign", [{"Ref": "SecretsCosmosConnection670C3838"}]),
+        ("presign", [{"Ref": "SecretsCosmosConnection670C3838"}]),  # the pending document
         (
             "analyze",
             [{"Ref": "SecretsCosmosConnection670C3838"}, {"Ref": "SecretsGcpCredentialsB0E1F81C"}],

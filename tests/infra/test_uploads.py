@@ -37,8 +37,9 @@ def test_lifecycle_aborts_incomplete_uploads_and_expiry_is_optional(
     (abort,) = _uploads_bucket(default)["LifecycleConfiguration"]["Rules"]
     assert abort["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
     rules = _uploads_bucket(variant)["LifecycleConfiguration"]["Rules"]
-    expire = next(rule for rule in rules if rule["Id"] == "expire-images")
-    assert (expire["Prefix"], expire["ExpirationInDays"]) == ("uploads/", 30)
+    expiry = {rule["Id"]: (rule["Prefix"], rule["ExpirationInDays"]) for rule in rules[1:]}
+    # A photo and its thumbnail expire together.
+    assert expiry == {"expire-images": ("uploads/", 30), "expire-thumbs": ("thumbs/", 30)}
 
 
 def test_object_created_under_uploads_goes_to_the_queue(default: Synth) -> None:
@@ -66,15 +67,16 @@ def test_visibility_timeout_exceeds_six_analyze_timeouts(default: Synth) -> None
         for f in default.resources("AWS::Lambda::Function").values()
         if f["Properties"]["Handler"] == "lambdas.handlers.analyze.handler"
     )
-    assert _queues(default)[0]["VisibilityTimeout"] > 6 * analyze["Timeout"]
+    assert _queues(default)[0]["VisibilityTimeout"] >= 6 * analyze["Timeout"]  # AWS: at least
 
 
 def test_analyze_consumes_batches_and_reports_item_failures(default: Synth, variant: Synth) -> None:
     mapping = default.only("AWS::Lambda::EventSourceMapping")
     assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["UploadsEvents9279B194", "Arn"]}
     assert mapping["FunctionName"]["Ref"].startswith("FunctionsAnalyze")
-    assert mapping["BatchSize"] == 16
-    assert mapping["MaximumBatchingWindowInSeconds"] == 1
+    # Up to 10 at once, no window: a lone upload is analysed at once (bench/latency.py).
+    assert mapping["BatchSize"] == 10
+    assert mapping.get("MaximumBatchingWindowInSeconds", 0) == 0
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["ScalingConfig"] == {"MaximumConcurrency": 5}
     assert variant.only("AWS::Lambda::EventSourceMapping")["BatchSize"] == 10

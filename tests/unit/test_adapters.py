@@ -17,11 +17,12 @@ from google.auth import aws, identity_pool
 from google.cloud import vision
 from google.oauth2 import service_account
 
-from lambdas.adapters.cosmos import ImageStore, StoreUnavailableError
+from lambdas.adapters.cosmos import CosmosImageStore
 from lambdas.adapters.secrets import SecretsReader
 from lambdas.adapters.vision import VisionAnnotator, VisionUnavailableError, credentials_from_info
 from lambdas.config import VisionConfig
 from lambdas.credentials import CosmosSettings, parse_gcp_credentials
+from lambdas.ports import StoreUnavailableError
 
 SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:gcp-AbCdEf"
 
@@ -121,7 +122,7 @@ class FlakyContainer:
         self.items.append(body)
 
 
-class StoreWithFakeContainer(ImageStore):
+class StoreWithFakeContainer(CosmosImageStore):
     def __init__(self, container: FlakyContainer) -> None:
         self.loads: list[bool] = []
 
@@ -141,7 +142,7 @@ class StoreWithFakeContainer(ImageStore):
 
 def test_cosmos_rereads_the_secret_once_after_an_auth_failure() -> None:
     store = StoreWithFakeContainer(FlakyContainer(failures=1, status=401))
-    store.upsert({"id": "a"})
+    store.put({"id": "a"})
     assert store.fake.items == [{"id": "a"}]
     assert store.loads == [False, True]
 
@@ -149,14 +150,14 @@ def test_cosmos_rereads_the_secret_once_after_an_auth_failure() -> None:
 def test_cosmos_auth_failure_twice_is_unavailable() -> None:
     store = StoreWithFakeContainer(FlakyContainer(failures=2, status=403))
     with pytest.raises(StoreUnavailableError, match="403"):
-        store.upsert({"id": "a"})
+        store.put({"id": "a"})
     assert store.loads == [False, True]
 
 
 def test_cosmos_server_errors_are_unavailable_without_refresh() -> None:
     store = StoreWithFakeContainer(FlakyContainer(failures=1, status=503))
     with pytest.raises(StoreUnavailableError):
-        store.upsert({"id": "a"})
+        store.put({"id": "a"})
     assert store.loads == [False]
 
 

@@ -5,6 +5,8 @@ The same flows run against the real local servers in tests/integration/test_anal
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 import logging
 import threading
@@ -14,14 +16,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from PIL import Image
 from skimage import data as skdata
 
 from lambdas.adapters.storage import ObjectMissingError, ObjectTooLargeError
 from lambdas.adapters.vision import ImageResult, VisionUnavailableError
 from lambdas.config import ImageLimits
 from lambdas.observability import logger
+from lambdas.ports import GalleryQuery, Page
 from lambdas.services import analysis
 from lambdas.services.analysis import Analyzer, ParsedBatch, Upload, parse_uploads
+from lambdas.services.documents import pending_document
 
 from . import images
 from .events import s3_notification, sqs_event
@@ -29,6 +34,7 @@ from .events import s3_notification, sqs_event
 BUCKET = "uploads-bucket"
 LIMITS = ImageLimits(max_bytes=10 * 1024 * 1024, max_pixels=40_000_000)
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+UPLOADED = datetime(2026, 11, 26, 11, 59, 59, tzinfo=UTC)
 
 
 def image_id(n: int) -> str:
@@ -36,7 +42,8 @@ def image_id(n: int) -> str:
 
 
 def upload(n: int, ext: str = "jpg", message: str | None = None) -> Upload:
-    return Upload(message or f"m{n}", image_id(n), f"uploads/{image_id(n)}.{ext}", 1)
+    key = f"uploads/public/{image_id(n)}.{ext}"
+    return Upload(message or f"m{n}", "public", image_id(n), key, 1)
 
 
 class Reader:
@@ -44,6 +51,10 @@ class Reader:
 
     def __init__(self, objects: dict[str, Any]) -> None:
         self.objects = objects
+        self.written: dict[str, tuple[bytes, str]] = {}
+
+    def write(self, key: str, data: bytes, content_type: str) -> None:
+        self.written[key] = (data, content_type)
 
     def read(self, key: str, max_bytes: int) -> bytes:
         value = self.objects.get(key)
@@ -69,15 +80,51 @@ class Vision:
         return [self.per_image.get(data, ImageResult(annotation=labels)) for data in batch]
 
 
-class Writer:
-    def __init__(self, fail_ids: set[str] | None = None) -> None:
-        self.documents: dict[str, dict[str, Any]] = {}
-        self.fail_ids = fail_ids or set()
+def pending(n: int, **extra: Any) -> dict[str, Any]:
+    """The document presign stores for image ``n`` (as the store returns it)."""
+    document = pending_document(
+        owner="public",
+        image_id=image_id(n),
+        key=f"uploads/public/{image_id(n)}.jpg",
+        bucket=BUCKET,
+        content_type="image/jpeg",
+        size=1,
+        now=UPLOADED,
+        upload_url_ttl_seconds=300,
+    )
+    return {**document, "_ts": 1, "_etag": "x", **extra}
 
-    def upsert(self, document: dict[str, Any]) -> None:
+
+class Writer:
+    """An in-memory image store: a pending document for every image unless told otherwise."""
+
+    def __init__(self, fail_ids: set[str] | None = None, missing: set[str] | None = None) -> None:
+        self.stored: dict[str, dict[str, Any]] = {}
+        self.documents: dict[str, dict[str, Any]] = {}  # analysis results (done or failed)
+        self.fail_ids = fail_ids or set()
+        self.missing = missing or set()
+
+    def get(self, owner: str, image_id: str) -> dict[str, Any] | None:
+        if image_id in self.missing:
+            return None
+        n = int(image_id.rsplit("-", 1)[1])
+        return dict(self.stored.get(image_id) or pending(n))
+
+    def put(self, document: dict[str, Any]) -> None:
         if document["id"] in self.fail_ids:
             raise ConnectionError("cosmos is down")
-        self.documents[document["id"]] = document
+        self.stored[document["id"]] = document
+        if document["status"] != "pending":
+            self.documents[document["id"]] = document
+
+    def create_pending(self, document: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def delete(self, owner: str, image_id: str) -> None:
+        raise NotImplementedError
+
+    def list_page(self, query: GalleryQuery) -> Page:
+        raise NotImplementedError
 
 
 def run(uploads: list[Upload], objects: dict[str, Any], vision: Vision, writer: Writer) -> set[str]:
@@ -288,14 +335,14 @@ MALFORMED_S3_RECORDS = {
         "eventName": "ObjectCreated:Put",
         "s3": {
             "bucket": {"name": BUCKET},
-            "object": {"key": f"uploads/{image_id(9)}.jpg", "size": "big"},
+            "object": {"key": f"uploads/public/{image_id(9)}.jpg", "size": "big"},
         },
     },
     "size-null": {
         "eventName": "ObjectCreated:Put",
         "s3": {
             "bucket": {"name": BUCKET},
-            "object": {"key": f"uploads/{image_id(9)}.jpg", "size": None},
+            "object": {"key": f"uploads/public/{image_id(9)}.jpg", "size": None},
         },
     },
 }
@@ -303,7 +350,7 @@ MALFORMED_S3_RECORDS = {
 
 @pytest.mark.parametrize("s3_record", MALFORMED_S3_RECORDS.values(), ids=MALFORMED_S3_RECORDS)
 def test_a_malformed_s3_record_retries_only_its_message(s3_record: dict[str, Any]) -> None:
-    keys = [f"uploads/{image_id(n)}.jpg" for n in (1, 2)]
+    keys = [f"uploads/public/{image_id(n)}.jpg" for n in (1, 2)]
     bodies = [s3_notification(BUCKET, keys[0], 1), json.dumps({"Records": [s3_record]})]
     bodies.append(s3_notification(BUCKET, keys[1], 1))
     event = sqs_event(bodies, message_ids=["good-1", "bad", "good-2"])
@@ -317,18 +364,19 @@ def test_a_malformed_s3_record_retries_only_its_message(s3_record: dict[str, Any
 
 class TestParseUploads:
     def test_reads_s3_notifications(self) -> None:
-        key = f"uploads/{image_id(1)}.png"
+        key = f"uploads/public/{image_id(1)}.png"
         event = sqs_event([s3_notification(BUCKET, key, 42)], message_ids=["m1"])
-        assert parse_uploads(event, BUCKET) == ParsedBatch([Upload("m1", image_id(1), key, 42)])
+        expected = Upload("m1", "public", image_id(1), key, 42)
+        assert parse_uploads(event, BUCKET) == ParsedBatch([expected])
 
     @pytest.mark.parametrize(
         "body",
         [
             json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": BUCKET}),
             s3_notification(BUCKET, "other/file.jpg", 1),
-            s3_notification(BUCKET, "uploads/not-a-uuid.jpg", 1),
-            s3_notification("someone-elses-bucket", f"uploads/{image_id(1)}.jpg", 1),
-            s3_notification(BUCKET, f"uploads/{image_id(1)}.jpg", 1, "ObjectRemoved:Delete"),
+            s3_notification(BUCKET, "uploads/public/not-a-uuid.jpg", 1),
+            s3_notification("someone-elses-bucket", f"uploads/public/{image_id(1)}.jpg", 1),
+            s3_notification(BUCKET, f"uploads/public/{image_id(1)}.jpg", 1, "ObjectRemoved:Delete"),
             json.dumps({"Records": [{"eventName": "ObjectCreated:Put"}]}),
         ],
         ids=["test-event", "prefix", "not-uuid", "bucket", "removed", "no-s3"],
@@ -341,10 +389,74 @@ class TestParseUploads:
         assert parse_uploads(event, BUCKET) == ParsedBatch(dropped=["x", "y"])
 
     def test_a_message_that_breaks_parsing_is_retried_with_none_of_its_uploads(self) -> None:
-        good = s3_notification(BUCKET, f"uploads/{image_id(1)}.jpg", 1)
+        good = s3_notification(BUCKET, f"uploads/public/{image_id(1)}.jpg", 1)
         broken = {"eventName": "ObjectCreated:Put", "s3": 42}
         half_good = json.dumps({"Records": [*json.loads(good)["Records"], broken]})
         event = sqs_event([good, half_good], message_ids=["m1", "m2"])
         batch = parse_uploads(event, BUCKET)
         assert [u.message_id for u in batch.uploads] == ["m1"]
         assert batch.retry == ["m2"]
+
+
+class TestLifeCycle:
+    def test_the_result_is_merged_into_the_pending_document(self) -> None:
+        reader = Reader({upload(1).key: images.chelsea_jpeg()})
+        writer = Writer()
+        Analyzer(reader, Vision(), writer, LIMITS, clock=lambda: NOW).run([upload(1)])
+        document = writer.documents[image_id(1)]
+        assert document["status"] == "done"
+        assert (document["owner"], document["uploaded_at"]) == ("public", pending(1)["uploaded_at"])
+        for gone in ("ttl", "upload_expires_at", "_ts", "_etag"):
+            assert gone not in document
+        assert document["label_prefixes"] == ["c", "ca", "cat"]
+
+    def test_a_thumbnail_is_written_beside_the_photo(self) -> None:
+        reader = Reader({upload(1).key: images.chelsea_jpeg()})
+        writer = Writer()
+        Analyzer(reader, Vision(), writer, LIMITS, clock=lambda: NOW).run([upload(1)])
+        key = f"thumbs/public/{image_id(1)}.jpg"
+        assert writer.documents[image_id(1)]["thumb_fname"] == key
+        data, content_type = reader.written[key]
+        assert content_type == "image/jpeg"
+        assert data.startswith(b"\xff\xd8\xff")
+        with Image.open(io.BytesIO(data)) as thumbnail:
+            assert max(thumbnail.size) == 320  # chelsea is 451 x 300
+
+    def test_an_object_without_a_document_is_skipped(self) -> None:
+        reader = Reader({upload(1).key: images.chelsea_jpeg()})
+        writer, vision = Writer(missing={image_id(1)}), Vision()
+        outcome = Analyzer(reader, vision, writer, LIMITS, clock=lambda: NOW).run([upload(1)])
+        assert (outcome.skipped, outcome.retry_message_ids) == (1, set())
+        assert writer.stored == {} and vision.calls == [] and reader.written == {}
+
+    def test_arrival_makes_the_document_permanent_before_the_analysis(self) -> None:
+        writer = Writer()
+        retry = run([upload(1)], {upload(1).key: images.chelsea_jpeg()}, Vision(OSError()), writer)
+        assert retry == {"m1"}
+        stored = writer.stored[image_id(1)]
+        assert stored["status"] == "pending"
+        assert "ttl" not in stored and "upload_expires_at" not in stored
+        assert stored["error"] is None  # an early attempt: no reason shown yet
+
+    def test_the_last_attempt_says_the_upload_went_to_the_dead_letter_queue(self) -> None:
+        writer = Writer()
+        last = dataclasses.replace(upload(1), receive_count=3)
+        objects = {last.key: images.chelsea_jpeg()}
+        analyzer = Analyzer(Reader(objects), Vision(VisionUnavailableError("503")), writer, LIMITS)
+        assert analyzer.run([last]).retry_message_ids == {"m1"}
+        stored = writer.stored[image_id(1)]
+        assert stored["status"] == "pending"
+        assert "failed 3 times (Vision is unavailable" in stored["error"]
+        assert "dead-letter queue" in stored["error"]
+
+    def test_re_analysis_keeps_the_upload_time(self) -> None:
+        writer = Writer()
+        objects = {upload(1).key: images.chelsea_jpeg()}
+        for _ in range(2):
+            run([upload(1)], objects, Vision(), writer)
+        assert writer.documents[image_id(1)]["uploaded_at"] == pending(1)["uploaded_at"]
+
+    def test_the_receive_count_comes_from_the_sqs_record(self) -> None:
+        event = sqs_event([s3_notification(BUCKET, upload(1).key, 1)], message_ids=["m1"])
+        event["Records"][0]["attributes"] = {"ApproximateReceiveCount": "3"}
+        assert parse_uploads(event, BUCKET).uploads[0].receive_count == 3

@@ -1,7 +1,8 @@
 """The API functions driven with API Gateway REST proxy events: routes, answers, error shapes.
 
 Everything here is answered before any network call (validation, routing, pre-signing), so
-no server is needed; the integration tests cover the paths that reach S3 and Cosmos DB.
+no server is needed (presign's pending document goes to an in-memory store); the integration
+tests cover the paths that reach S3 and Cosmos DB.
 """
 
 from __future__ import annotations
@@ -29,9 +30,28 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    presign._storage.cache_clear()
+    for getter in (presign._config, presign._storage):
+        getter.cache_clear()
     yield
-    presign._storage.cache_clear()
+    for getter in (presign._config, presign._storage):
+        getter.cache_clear()
+
+
+class MemoryStore:
+    """Keeps the documents presign creates."""
+
+    def __init__(self) -> None:
+        self.created: list[dict[str, Any]] = []
+
+    def create_pending(self, document: dict[str, Any]) -> None:
+        self.created.append(document)
+
+
+@pytest.fixture
+def store(monkeypatch: pytest.MonkeyPatch) -> MemoryStore:
+    memory = MemoryStore()
+    monkeypatch.setattr(presign, "_store", lambda: memory)
+    return memory
 
 
 def call(
@@ -54,24 +74,36 @@ def test_health() -> None:
     assert call(presign, "GET", "/api/health")[:2] == (200, {"status": "ok"})
 
 
-def test_upload_answers_201_with_a_presigned_post() -> None:
+def test_upload_answers_201_with_a_presigned_post(store: MemoryStore) -> None:
     status, body, headers = call(
         presign, "POST", "/api/uploads", body=json.dumps({"content_type": "image/webp", "size": 5})
     )
     assert status == 201
     assert headers["Content-Type"] == ["application/json"]
     assert headers["Cache-Control"] == ["no-store"]
-    assert set(body) == {"id", "upload", "expires_in"}
+    assert set(body) == {"id", "status", "upload", "expires_in"}
+    assert body["status"] == "pending"
     assert body["expires_in"] == 300
     assert body["upload"]["url"] == "https://tricloud-uploads.s3.eu-west-1.amazonaws.com/"
     fields = body["upload"]["fields"]
-    assert fields["key"] == f"uploads/{body['id']}.webp"
+    assert fields["key"] == f"uploads/public/{body['id']}.webp"
+    (document,) = store.created
+    assert (document["id"], document["owner"], document["status"]) == (
+        body["id"],
+        "public",
+        "pending",
+    )
+    assert (document["image_fname"], document["content_type"], document["size"]) == (
+        fields["key"],
+        "image/webp",
+        5,
+    )
     assert fields["Content-Type"] == "image/webp"
     policy = json.loads(base64.b64decode(fields["policy"]))
     assert ["content-length-range", 1, 10 * 1024 * 1024] in policy["conditions"]
 
 
-def test_upload_accepts_a_base64_encoded_body() -> None:
+def test_upload_accepts_a_base64_encoded_body(store: MemoryStore) -> None:
     body = json.dumps({"content_type": "image/jpeg", "size": 100})
     status, _, _ = call(presign, "POST", "/api/uploads", body=body, base64_body=True)
     assert status == 201

@@ -10,7 +10,10 @@ from lambdas.services.documents import (
     detail_view,
     done_document,
     failed_document,
+    label_prefixes,
     list_item,
+    merge_result,
+    pending_document,
 )
 
 FACTS = ImageFacts(
@@ -65,6 +68,12 @@ ANNOTATION: dict[str, Any] = {
 }
 
 
+CAT_PREFIXES = "c ca cat cats m me med medi mediu medium s si siz size sized sm sma smal small t to"
+
+
+CAT_PREFIXES = "c ca cat cats m me med medi mediu medium s si siz size sized sm sma smal small t to"
+
+
 def test_done_document_matches_the_contract() -> None:
     document = done_document(FACTS, ANNOTATION, WHEN)
     assert document == {
@@ -88,6 +97,8 @@ def test_done_document_matches_the_contract() -> None:
             {"description": "cat", "score": 0.5, "topicality": 0.5, "mid": "/m/01yrx2"},
         ],
         "label_names": ["cat", "small to medium-sized cats"],
+        "label_prefixes": CAT_PREFIXES.split(),
+        "thumb_fname": None,
         "objects": [
             {
                 "name": "Cat",
@@ -106,7 +117,7 @@ def test_done_document_matches_the_contract() -> None:
             {"hex": "#966a47", "score": 0.5, "pixel_fraction": 0.25},
             {"hex": "#00ff00", "score": 0.1, "pixel_fraction": 0.05},
         ],
-        "analyzed_at": "2026-11-26T13:00:05+00:00",
+        "analyzed_at": "2026-11-26T13:00:05.123+00:00",
     }
 
 
@@ -128,12 +139,57 @@ def test_failed_document_keeps_the_reason() -> None:
     assert set(document) == set(done_document(FACTS, ANNOTATION, WHEN))
 
 
+def test_label_prefixes_are_every_prefix_of_every_word() -> None:
+    expected = ["c", "co", "cof", "coff", "coffe", "coffee", "m", "mu", "mug"]
+    assert label_prefixes(["Coffee mug", "MUG"]) == expected
+    assert label_prefixes([]) == []
+
+
+def test_the_pending_document_expires_unless_its_object_arrives() -> None:
+    document = pending_document(
+        owner="public",
+        image_id=FACTS.image_id,
+        key=FACTS.key,
+        bucket=FACTS.bucket,
+        content_type="image/png",
+        size=10,
+        now=WHEN,
+        upload_url_ttl_seconds=300,
+    )
+    assert document["status"] == "pending"
+    assert document["uploaded_at"] == "2026-11-26T13:00:05.123+00:00"
+    assert document["upload_expires_at"] == "2026-11-26T13:06:05.123+00:00"  # URL + 60 s
+    assert document["ttl"] == 15 * 24 * 3600  # outlives any SQS message (DLQ: 14 days)
+    assert set(done_document(FACTS, ANNOTATION, WHEN)) < set(document) | {"owner"}
+
+
+def test_merge_keeps_owner_and_upload_time_and_drops_the_pending_marks() -> None:
+    stored = {
+        "id": FACTS.image_id,
+        "owner": "public",
+        "uploaded_at": "2026-01-01T00:00:00.000+00:00",
+        "status": "pending",
+        "ttl": 100,
+        "upload_expires_at": "x",
+        "_ts": 5,
+        "_etag": "e",
+    }
+    result = {**failed_document(FACTS, "bad", WHEN), "uploaded_at": "later", "owner": "other"}
+    merged = merge_result(stored, result)
+    assert (merged["owner"], merged["uploaded_at"]) == ("public", "2026-01-01T00:00:00.000+00:00")
+    assert merged["status"] == "failed"
+    assert not {"ttl", "upload_expires_at", "_ts", "_etag"} & set(merged)
+
+
 def test_list_item_has_the_top_labels_only() -> None:
     stored = {**done_document(FACTS, ANNOTATION, WHEN), "_ts": 1795700003, "_rid": "x"}
     stored["labels"] = stored["labels"] * 3
-    item = list_item(stored)
+    stored["uploaded_at"] = "2026-01-01T00:00:00.000+00:00"
+    item = list_item(stored, "https://signed/thumb")
     assert item["id"] == FACTS.image_id
-    assert item["_ts"] == 1795700003
+    assert item["uploaded_at"] == "2026-01-01T00:00:00.000+00:00"
+    assert item["thumb_url"] == "https://signed/thumb"
+    assert "_ts" not in item
     assert item["status"] == "done"
     assert item["image_fname"] == FACTS.key
     assert len(item["top_labels"]) == 5
@@ -151,5 +207,4 @@ def test_detail_view_drops_cosmos_internals_and_adds_the_url() -> None:
     }
     view = detail_view(stored, "https://example.test/img")
     assert view["image_url"] == "https://example.test/img"
-    assert view["_ts"] == 1795700003
-    assert not {"_rid", "_self", "_etag", "_attachments"} & set(view)
+    assert not {"_rid", "_self", "_etag", "_attachments", "_ts", "label_prefixes"} & set(view)

@@ -2,31 +2,45 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from lambdas.adapters.cosmos import build_query
 from lambdas.errors import BadRequestError
-from lambdas.services.cursor import CursorCodec, InvalidCursorError, derive_cursor_key
-from lambdas.services.gallery import (
-    ListRequest,
-    Page,
-    build_query,
-    list_images,
-    parse_list_request,
-)
+from lambdas.ports import GalleryQuery, InvalidCursorError, Page
+from lambdas.services.cursor import CursorCodec, derive_cursor_key
+from lambdas.services.documents import iso
+from lambdas.services.gallery import ListRequest, list_images, parse_list_request
 
 codec = CursorCodec(derive_cursor_key("key"))
 
 
 def test_defaults() -> None:
-    assert parse_list_request(None) == ListRequest(limit=20, cursor=None, label=None)
+    assert parse_list_request(None) == ListRequest(limit=20, cursor=None, label=None, prefixes=())
     assert parse_list_request({"label": "  "}).label is None
 
 
 def test_valid_parameters() -> None:
     request = parse_list_request({"limit": "100", "cursor": "abc", "label": " Tabby Cat "})
-    assert request == ListRequest(limit=100, cursor="abc", label="tabby cat")
+    assert request == ListRequest(
+        limit=100, cursor="abc", label="tabby cat", prefixes=("tabby", "cat")
+    )
+
+
+@pytest.mark.parametrize(
+    ("label", "prefixes"),
+    [("TAB", ("tab",)), ("coffee MU", ("coffee", "mu")), ("medium-sized", ("medium", "sized"))],
+)
+def test_a_filter_is_its_lower_case_words(label: str, prefixes: tuple[str, ...]) -> None:
+    assert parse_list_request({"label": label}).prefixes == prefixes
+
+
+@pytest.mark.parametrize("label", ["a b c d e f", "- ' &"])
+def test_a_filter_needs_one_to_five_words(label: str) -> None:
+    with pytest.raises(BadRequestError, match="'label'"):
+        parse_list_request({"label": label})
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "abc", "-1", "1.5", "", " 5", "1e2", "99999"])
@@ -53,74 +67,126 @@ def test_label_too_long() -> None:
         parse_list_request({"label": "x" * 101})
 
 
+NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
 def test_query_never_contains_user_text() -> None:
-    label = "cat') OR 1=1 --"
-    sql, parameters = build_query(label)
-    assert label not in sql
-    assert "ARRAY_CONTAINS(c.label_names, @label)" in sql
-    assert sql.endswith("ORDER BY c._ts DESC")
-    assert parameters == [{"name": "@label", "value": label}]
-    for forbidden in ("OFFSET", "LIMIT", "DISTINCT"):
+    words = ("cat')", "--x", "1=1")
+    sql, parameters = build_query(GalleryQuery("o'wner", words, 20, None), iso(NOW))
+    for word in (*words, "o'wner"):
+        assert word not in sql
+    assert "c.owner = @owner" in sql
+    assert "ARRAY_CONTAINS(c.label_prefixes, @p0)" in sql
+    assert "ARRAY_CONTAINS(c.label_prefixes, @p2)" in sql
+    assert sql.endswith("ORDER BY c.uploaded_at DESC, c.id DESC")
+    assert {"name": "@owner", "value": "o'wner"} in parameters
+    assert {"name": "@p1", "value": "--x"} in parameters
+    for forbidden in ("OFFSET", "LIMIT", "DISTINCT", "_ts"):
         assert forbidden not in sql
-    assert build_query(None)[1] == []
+    assert "ARRAY_CONTAINS" not in build_query(GalleryQuery("o", (), 20, None), iso(NOW))[0]
 
 
-class FakeSource:
+class FakeStore:
     """Pages through a list in memory, using the index as the continuation token."""
 
     def __init__(self, items: list[dict[str, Any]]) -> None:
         self.items = items
-        self.calls: list[tuple[str, list[dict[str, Any]], int, str | None]] = []
+        self.calls: list[GalleryQuery] = []
 
-    def query_page(
-        self, query: str, parameters: list[dict[str, Any]], limit: int, continuation: str | None
-    ) -> Page:
-        self.calls.append((query, parameters, limit, continuation))
+    def list_page(self, query: GalleryQuery) -> Page:
+        self.calls.append(query)
+        continuation = query.continuation
         if continuation is not None and not continuation.isdigit():
             raise InvalidCursorError("rejected by the database")
         start = int(continuation or 0)
-        end = start + limit
+        end = start + query.limit
         return Page(self.items[start:end], str(end) if end < len(self.items) else None)
 
+    def create_pending(self, document: dict[str, Any]) -> None:
+        raise NotImplementedError
 
-def doc(n: int) -> dict[str, Any]:
+    def put(self, document: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def get(self, owner: str, image_id: str) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def delete(self, owner: str, image_id: str) -> None:
+        raise NotImplementedError
+
+
+def doc(n: int, **extra: Any) -> dict[str, Any]:
     return {
         "id": f"id-{n}",
-        "image_fname": f"uploads/{n}.jpg",
+        "owner": "public",
+        "image_fname": f"uploads/public/{n}.jpg",
+        "thumb_fname": f"thumbs/public/{n}.jpg",
         "status": "done",
-        "_ts": n,
+        "uploaded_at": iso(NOW - timedelta(minutes=n)),
         "labels": [],
+        **extra,
     }
 
 
+def page_of(store: FakeStore, request: ListRequest, owner: str = "public") -> dict[str, Any]:
+    return list_images(
+        store,
+        codec,
+        request,
+        owner=owner,
+        now=NOW,
+        thumb_url=lambda d: f"https://signed/{d['thumb_fname']}" if d.get("thumb_fname") else None,
+    )
+
+
 def test_pages_with_cursors_until_the_end() -> None:
-    source = FakeSource([doc(n) for n in range(7)])
-    request = ListRequest(limit=3, cursor=None, label="cat")
+    store = FakeStore([doc(n) for n in range(7)])
+    request = parse_list_request({"limit": "3", "label": "Cat"})
     seen = []
     for _ in range(10):
-        page = list_images(source, codec, request)
+        page = page_of(store, request)
         seen += [item["id"] for item in page["items"]]
         if page["next_cursor"] is None:
             break
-        request = ListRequest(limit=3, cursor=page["next_cursor"], label="cat")
+        request = ListRequest(3, page["next_cursor"], "cat", ("cat",))
     assert seen == [f"id-{n}" for n in range(7)]
-    assert [call[3] for call in source.calls] == [None, "3", "6"]
-    assert all(call[1] == [{"name": "@label", "value": "cat"}] for call in source.calls)
+    assert [call.continuation for call in store.calls] == [None, "3", "6"]
+    assert all(call.label_prefixes == ("cat",) and call.owner == "public" for call in store.calls)
+
+
+def test_items_carry_a_thumbnail_url_and_the_life_cycle() -> None:
+    items = [
+        doc(1),
+        doc(2, status="pending", thumb_fname=None),
+        doc(200, status="pending", thumb_fname=None, upload_expires_at=iso(NOW + timedelta(1))),
+        doc(3, status="pending", upload_expires_at=iso(NOW - timedelta(seconds=1))),
+    ]
+    page = page_of(FakeStore(items), ListRequest(20, None, None))
+    by_id = {item["id"]: item for item in page["items"]}
+    assert by_id["id-1"]["thumb_url"] == "https://signed/thumbs/public/1.jpg"
+    assert by_id["id-1"]["uploaded_at"] == iso(NOW - timedelta(minutes=1))
+    assert by_id["id-2"] | {"thumb_url": None, "stale": False, "error": None} == by_id["id-2"]
+    assert by_id["id-200"]["stale"] is True
+    assert "Not analysed after 200 minutes" in by_id["id-200"]["error"]
+    assert "id-3" not in by_id  # abandoned: its upload URL expired and nothing arrived
 
 
 def test_tampered_cursor_is_a_bad_request() -> None:
     with pytest.raises(BadRequestError) as caught:
-        list_images(FakeSource([]), codec, ListRequest(20, "junk.cursor", None))
+        page_of(FakeStore([]), ListRequest(20, "junk.cursor", None))
     assert caught.value.code == "invalid_cursor"
 
 
-def test_cursor_from_another_label_is_a_bad_request() -> None:
-    cursor = codec.encode("3", "label=cat")
+def test_cursor_from_another_label_or_owner_is_a_bad_request() -> None:
+    cursor = codec.encode("3", "owner=public&label=cat")
+    page_of(FakeStore([doc(n) for n in range(7)]), ListRequest(20, cursor, "cat", ("cat",)))
     with pytest.raises(BadRequestError):
-        list_images(FakeSource([]), codec, ListRequest(20, cursor, "dog"))
+        page_of(FakeStore([]), ListRequest(20, cursor, "dog", ("dog",)))
+    with pytest.raises(BadRequestError):
+        page_of(FakeStore([]), ListRequest(20, cursor, "cat", ("cat",)), owner="someone-else")
 
 
 def test_token_rejected_by_the_database_is_a_bad_request() -> None:
-    cursor = codec.encode("not-a-number", "label=")
+    cursor = codec.encode("not-a-number", "owner=public&label=")
     with pytest.raises(BadRequestError, match="cursor"):
-        list_images(FakeSource([doc(1)]), codec, ListRequest(20, cursor, None))
+        page_of(FakeStore([doc(1)]), ListRequest(20, cursor, None))

@@ -9,10 +9,12 @@ import pytest
 
 from lambdas.errors import BadRequestError
 from lambdas.services.uploads import (
+    UploadKey,
     UploadRequest,
-    image_id_from_key,
     new_upload_key,
+    parse_upload_key,
     parse_upload_request,
+    thumb_key,
 )
 
 MAX = 10 * 1024 * 1024
@@ -54,25 +56,34 @@ def test_rejects_bad_bodies(body: Any, message: str) -> None:
 @pytest.mark.parametrize(
     ("content_type", "ext"), [("image/jpeg", "jpg"), ("image/png", "png"), ("image/webp", "webp")]
 )
-def test_new_keys(content_type: str, ext: str) -> None:
-    image_id, key = new_upload_key(content_type)
+def test_new_keys_carry_the_owner(content_type: str, ext: str) -> None:
+    image_id, key = new_upload_key("public", content_type)
     assert re.fullmatch(
         r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", image_id
     )
-    assert key == f"uploads/{image_id}.{ext}"
-    assert image_id_from_key(key) == image_id
-    assert new_upload_key(content_type)[0] != image_id
+    assert key == f"uploads/public/{image_id}.{ext}"
+    assert parse_upload_key(key) == UploadKey("public", image_id)
+    assert new_upload_key("public", content_type)[0] != image_id
+    assert thumb_key("public", image_id) == f"thumbs/public/{image_id}.jpg"
+
+
+@pytest.mark.parametrize("owner", ["", "a/b", "../x", "x" * 129, "a b"])
+def test_an_owner_must_be_one_safe_key_segment(owner: str) -> None:
+    with pytest.raises(ValueError, match="owner"):
+        new_upload_key(owner, "image/jpeg")
 
 
 @pytest.mark.parametrize(
     "key",
     [
-        "uploads/not-a-uuid.jpg",
-        "other/8a0e6c8e-3a53-4b52-9c1e-0d2c1f6b1a10.jpg",
-        "uploads/8a0e6c8e-3a53-4b52-9c1e-0d2c1f6b1a10.gif",
-        "uploads/8a0e6c8e-3a53-4b52-9c1e-0d2c1f6b1a10.jpg.exe",
-        "uploads/sub/8a0e6c8e-3a53-4b52-9c1e-0d2c1f6b1a10.jpg",
+        "uploads/public/not-a-uuid.jpg",
+        "other/public/8a0e6c8e-3a53-4b52-9c1e-0d2c1f6b1a10.jpg",
+        "uploads/public/8a0e6c8e-3a53-4b52-9c1e-0d2c1f6b1a10.gif",
+        "uploads/public/8a0e6c8e-3a53-4b52-9c1e-0d2c1f6b1a10.jpg.exe",
+        "uploads/8a0e6c8e-3a53-4b52-9c1e-0d2c1f6b1a10.jpg",
+        "uploads/a/b/8a0e6c8e-3a53-4b52-9c1e-0d2c1f6b1a10.jpg",
+        "thumbs/public/8a0e6c8e-3a53-4b52-9c1e-0d2c1f6b1a10.jpg",
     ],
 )
 def test_other_keys_have_no_image_id(key: str) -> None:
-    assert image_id_from_key(key) is None
+    assert parse_upload_key(key) is None
