@@ -26,19 +26,24 @@ from types import FrameType
 from typing import Any
 
 from offline.lambda_env import lambda_environment
-from offline.provision import provision_offline
+from offline.provision import provision_aws, provision_offline
 from offline.servers import ServerGroup, ServerStartError, start_cosmos, start_moto, start_vision
 from offline.servers.functions import start_devserver, start_worker
 from offline.servers.process import port_is_open
+from offline.tables import provision_dynamodb
 from tooling.env_file import FILE_NAME, demo_settings, write_env_file
 
 DEFAULT_PORT = 8000
+LABELS_PROVIDERS = ("google-vision", "rekognition")
+IMAGE_STORES = ("cosmos", "dynamodb")
 _WATCH_SECONDS = 0.5
 
 HELP = """\
 Run tricloud offline: the page and API on http://127.0.0.1:PORT, with moto (S3, SQS,
-Secrets Manager), cosmosdb-server and a local Vision server behind it, all on 127.0.0.1.
-Stops cleanly on Ctrl-C or SIGTERM.
+Secrets Manager, DynamoDB), cosmosdb-server and a local label server (Vision and
+Rekognition protocols) behind it, all on 127.0.0.1. --labels and --store choose the
+providers as the stack's context does; `--labels rekognition --store dynamodb` is the
+all-AWS app (no cosmosdb-server, no GCP or Cosmos secret). Stops on Ctrl-C or SIGTERM.
 
 Data lives for the run only: moto and cosmosdb-server keep everything in memory, so
 uploads and results are gone after a restart even with --data; --data keeps the server
@@ -64,6 +69,19 @@ def register(subparsers: Any) -> None:
         # A string default goes through ``type`` too, so a bad $PORT is a usage error.
         default=os.environ.get("PORT", str(DEFAULT_PORT)),
         help=f"port of the page and API (default: $PORT or {DEFAULT_PORT})",
+    )
+    parser.add_argument(
+        "--labels",
+        choices=LABELS_PROVIDERS,
+        default="google-vision",
+        help="who labels the photos: the local stand-in of Cloud Vision (default) or of "
+        "Amazon Rekognition, through the real SDK of each",
+    )
+    parser.add_argument(
+        "--store",
+        choices=IMAGE_STORES,
+        default="cosmos",
+        help="where the documents live: cosmosdb-server (default) or DynamoDB on moto",
     )
     parser.add_argument(
         "--data",
@@ -103,7 +121,9 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = _install_signal_handlers(stop)
     try:
-        settings = _start(running, run_dir, log_dir, port, stop)
+        settings = _start(
+            running, run_dir, log_dir, port, stop, providers=(args.labels, args.store)
+        )
         if settings is None:
             print("tricloud demo: stopping.", file=sys.stderr)
             return 0
@@ -130,28 +150,56 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _start(
-    running: ServerGroup, run_dir: Path, log_dir: Path, port: int, stop: threading.Event
+    running: ServerGroup,
+    run_dir: Path,
+    log_dir: Path,
+    port: int,
+    stop: threading.Event,
+    *,
+    providers: tuple[str, str] = ("google-vision", "cosmos"),
 ) -> dict[str, str] | None:
     """Start everything; return the demo's connection settings, None when a stop was requested.
 
+    Only the chosen providers' servers and resources: no cosmosdb-server (nor Node) and no
+    Cosmos secret with ``store=dynamodb``, no GCP secret with ``labels=rekognition``.
     What started is in ``running`` even when this raises.
     """
-    moto, cosmos, vision = running.start_together(
-        [
-            partial(start_moto, log_dir),
-            partial(start_cosmos, run_dir, log_dir),
-            partial(start_vision, log_dir),
-        ],
-    )
+    labels, store = providers
+    starters: list[Callable[[], Any]] = [
+        partial(start_moto, log_dir),
+        partial(start_vision, log_dir),
+    ]
+    if store == "cosmos":
+        starters.append(partial(start_cosmos, run_dir, log_dir))
+    started = running.start_together(starters)
+    moto, vision = started[0], started[1]
     if stop.is_set():
         return None
     site = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
-    resources = provision_offline(moto.endpoint, cosmos, site_origins=site)
+    dynamo = None
+    if store == "cosmos":
+        cosmos = started[2]
+        resources = provision_offline(
+            moto.endpoint, cosmos, site_origins=site, gcp_secret=labels == "google-vision"
+        )
+        ca_bundle = cosmos.ca_bundle
+    else:
+        resources = provision_aws(
+            moto.endpoint,
+            site_origins=site,
+            cosmos_secret=None,
+            gcp_secret=labels == "google-vision",
+        )
+        dynamo = provision_dynamodb(moto.endpoint)
+        ca_bundle = run_dir / "no-cosmos-ca.pem"  # unused: no Cosmos DB in this demo
     functions_env = lambda_environment(
         aws_endpoint=moto.endpoint,
         resources=resources,
         vision_endpoint=vision.endpoint,
-        cosmos_ca_bundle=cosmos.ca_bundle,
+        cosmos_ca_bundle=ca_bundle,
+        labels=labels,
+        store=store,
+        dynamo=dynamo,
     )
     env = {**os.environ, **functions_env, "POWERTOOLS_METRICS_DISABLED": "true"}
     if stop.is_set():

@@ -38,8 +38,8 @@ class AwsResources:
     queue_arn: str
     dlq_url: str
     dlq_arn: str
-    gcp_secret_arn: str
-    cosmos_secret_arn: str
+    gcp_secret_arn: str | None  # None: labels=rekognition needs no GCP secret
+    cosmos_secret_arn: str | None  # None: store=dynamodb needs no Cosmos secret
 
 
 def moto_client(service: str, endpoint: str) -> Any:
@@ -96,11 +96,16 @@ def provision_aws(
     endpoint: str,
     *,
     site_origins: list[str],
-    cosmos_secret: str,
+    cosmos_secret: str | None,
+    gcp_secret: bool = True,
     prefix: str = "tricloud",
     visibility_timeout_seconds: int = 30,
 ) -> AwsResources:
-    """Create bucket, queues and secrets on the moto server at ``endpoint``."""
+    """Create bucket, queues and secrets on the moto server at ``endpoint``.
+
+    As the stack does, a provider's secret exists only when it is chosen: the GCP secret
+    with ``gcp_secret``, the Cosmos secret when ``cosmos_secret`` (its value) is given.
+    """
     sqs = moto_client("sqs", endpoint)
     dlq_url = sqs.create_queue(QueueName=f"{prefix}-analyze-dlq")["QueueUrl"]
     dlq_arn = _queue_arn(sqs, dlq_url)
@@ -118,10 +123,15 @@ def provision_aws(
     _create_upload_bucket(moto_client("s3", endpoint), bucket, site_origins, queue_arn)
     _allow_bucket_to_send(sqs, queue_url, queue_arn, bucket)
     manager = moto_client("secretsmanager", endpoint)
-    gcp_arn = manager.create_secret(
-        Name=f"{prefix}/gcp-credentials", SecretString=local_gcp_credentials_json()
-    )["ARN"]
-    cosmos_arn = manager.create_secret(Name=f"{prefix}/cosmos", SecretString=cosmos_secret)["ARN"]
+    gcp_arn = cosmos_arn = None
+    if gcp_secret:
+        gcp_arn = manager.create_secret(
+            Name=f"{prefix}/gcp-credentials", SecretString=local_gcp_credentials_json()
+        )["ARN"]
+    if cosmos_secret is not None:
+        cosmos_arn = manager.create_secret(Name=f"{prefix}/cosmos", SecretString=cosmos_secret)[
+            "ARN"
+        ]
     return AwsResources(bucket, queue_url, queue_arn, dlq_url, dlq_arn, gcp_arn, cosmos_arn)
 
 
@@ -132,6 +142,7 @@ def provision_offline(
     site_origins: list[str],
     prefix: str = "tricloud",
     visibility_timeout_seconds: int = 30,
+    gcp_secret: bool = True,
 ) -> AwsResources:
     """The Cosmos container on cosmosdb-server, then :func:`provision_aws` with its secret."""
     ensure_container(cosmos.client(), COSMOS_DATABASE, COSMOS_CONTAINER)
@@ -139,6 +150,7 @@ def provision_offline(
         moto_endpoint,
         site_origins=site_origins,
         cosmos_secret=cosmos_secret_json(cosmos.endpoint, cosmos.key),
+        gcp_secret=gcp_secret,
         prefix=prefix,
         visibility_timeout_seconds=visibility_timeout_seconds,
     )

@@ -1,12 +1,17 @@
-"""The DynamoDB images table on moto, defined as the CDK stack defines it (stacks/store.py).
+"""The all-AWS store's resources on moto, as the CDK stack makes them with store=dynamodb.
 
-Partition key ``owner``, sort key ``id``; global secondary index ``by_upload`` on ``owner`` +
-``upload_key`` (all attributes projected); on-demand billing; TTL on ``pending_expires_at``.
+The images table (stacks/store.py): partition key ``owner``, sort key ``id``; global secondary
+index ``by_upload`` on ``owner`` + ``upload_key`` (all attributes projected); on-demand billing;
+TTL on ``pending_expires_at``. And the gallery cursor key, random, in Secrets Manager.
 """
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from typing import Any
+
+from offline.provision import moto_client
 
 #: What the adapter (lambdas/adapters/dynamodb.py) and the stack agree on.
 INDEX_NAME = "by_upload"
@@ -44,3 +49,20 @@ def create_images_table(dynamodb: Any, name: str) -> str:
         TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
     )
     return name
+
+
+@dataclass(frozen=True)
+class DynamoResources:
+    """The images table and the cursor key secret of :func:`provision_dynamodb`."""
+
+    table: str
+    cursor_secret_arn: str
+
+
+def provision_dynamodb(endpoint: str, prefix: str = "tricloud") -> DynamoResources:
+    """Create the images table and the cursor key secret on the moto server at ``endpoint``."""
+    table = create_images_table(moto_client("dynamodb", endpoint), f"{prefix}-images")
+    arn: str = moto_client("secretsmanager", endpoint).create_secret(
+        Name=f"{prefix}/cursor-key", SecretString=secrets.token_urlsafe(48)
+    )["ARN"]
+    return DynamoResources(table=table, cursor_secret_arn=arn)

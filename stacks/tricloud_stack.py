@@ -111,6 +111,8 @@ class TricloudStack(Stack):
             "UploadBucketName": (self.uploads.bucket.bucket_name, "Uploaded images"),
             "DeadLetterQueueUrl": (self.uploads.dead_letters.queue_url, "Uploads that failed"),
         }
+        outputs["LabelsProvider"] = (self.config.labels, "Who labels the photos")
+        outputs["ImageStore"] = (self.config.store, "Where the image documents live")
         # Only the chosen providers' resources exist, so only they are outputs.
         if self.secrets.gcp is not None:
             outputs["GcpSecretName"] = (

@@ -13,8 +13,12 @@ Fixtures (servers start on first use, once per session, on free 127.0.0.1 ports;
   (``fail_next``, ``fail_image``, ``requests``, ``reset``).
 - ``offline_resources`` → :class:`offline.provision.AwsResources` created once on moto, with
   the Cosmos database/container created on cosmosdb-server.
-- ``lambda_env`` → sets the handler environment (``monkeypatch``) and returns it; it also
-  resets the Vision server's faults and request log.
+- ``dynamo_resources`` → :class:`offline.tables.DynamoResources`: the images table and the
+  cursor key on moto (for ``store=dynamodb``), created once.
+- ``provider_choice`` → ``(labels, store)``: ``("google-vision", "cosmos")`` here;
+  tests/integration/conftest.py parametrises it over the combinations.
+- ``lambda_env`` → sets the handler environment for ``provider_choice`` (``monkeypatch``) and
+  returns it; it also resets the label server's faults and request log.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import pytest
 
 from offline.provision import AwsResources, provision_offline
 from offline.servers import CosmosServer, VisionServer, start_cosmos, start_moto, start_vision
+from offline.tables import DynamoResources, provision_dynamodb
 from tests.handler_env import set_handler_env
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -85,6 +90,18 @@ def offline_resources(moto_server: str, cosmos_server: CosmosServer) -> AwsResou
     )
 
 
+@pytest.fixture(scope="session")
+def dynamo_resources(moto_server: str) -> DynamoResources:
+    """The images table and the cursor key secret on moto, created once."""
+    return provision_dynamodb(moto_server, prefix="tricloud-test")
+
+
+@pytest.fixture
+def provider_choice() -> tuple[str, str]:
+    """``(labels, store)`` of the handlers: the defaults, unless a conftest parametrises it."""
+    return ("google-vision", "cosmos")
+
+
 @pytest.fixture
 def lambda_env(
     monkeypatch: pytest.MonkeyPatch,
@@ -92,14 +109,20 @@ def lambda_env(
     cosmos_server: CosmosServer,
     vision_server: VisionServer,
     offline_resources: AwsResources,
+    dynamo_resources: DynamoResources,
+    provider_choice: tuple[str, str],
 ) -> dict[str, str]:
     """Set the handler environment for this test and return it."""
+    labels, store = provider_choice
     env = set_handler_env(
         monkeypatch,
         moto_server=moto_server,
         resources=offline_resources,
         vision_server=vision_server,
         cosmos_server=cosmos_server,
+        labels=labels,
+        store=store,
+        dynamo=dynamo_resources,
     )
     vision_server.control.reset()
     return env

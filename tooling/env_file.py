@@ -31,6 +31,10 @@ KEYS: tuple[str, ...] = (
     "COSMOS_SECRET_ID",
     "VISION_API_ENDPOINT",
     "COSMOS_CA_BUNDLE",
+    "LABELS_PROVIDER",
+    "IMAGE_STORE",
+    "IMAGES_TABLE",
+    "AWS_ENDPOINT_URL_REKOGNITION",
 )
 
 FILE_NAME = "demo.env"

@@ -17,6 +17,9 @@ SITE_URL = "SiteUrl"
 API_URL = "ApiUrl"
 GCP_SECRET = "GcpSecretName"  # noqa: S105 (an output name, not a secret)
 COSMOS_SECRET = "CosmosSecretName"  # noqa: S105 (an output name, not a secret)
+LABELS_PROVIDER = "LabelsProvider"
+IMAGE_STORE = "ImageStore"
+IMAGES_TABLE = "ImagesTableName"
 
 
 def read_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
