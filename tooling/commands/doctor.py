@@ -63,9 +63,10 @@ def register(subparsers: Any) -> None:
         "doctor",
         help="check a deployed stack end to end and say what is wrong",
         description="Check the site, the API and the chosen providers (the secrets, Cloud Vision "
-        "or Rekognition, Cosmos DB or the DynamoDB table) of a deployed stack (or of the offline stack) and print what to fix. Values not given "
-        "as options are read from the environment, else from the stack's CloudFormation "
-        "outputs. For `tricloud demo`: tricloud doctor --env-file DIR/demo.env",
+        "or Rekognition, Cosmos DB or the DynamoDB table) of a deployed stack (or of the "
+        "offline stack) and print what to fix. Values not given as options are read from the "
+        "environment, else from the stack's CloudFormation outputs. "
+        "For `tricloud demo`: tricloud doctor --env-file DIR/demo.env",
     )
     parser.add_argument(
         "--env-file",
