@@ -18,10 +18,9 @@ from lambdas.handlers import analyze, detail, list_images, presign
 from offline.provision import COSMOS_CONTAINER, COSMOS_DATABASE, AwsResources, moto_client
 from offline.servers import CosmosServer
 
+GETTERS = ("_config", "_storage", "_store")
 HANDLER_CACHES: tuple[Callable[..., Any], ...] = (
-    presign._storage,
-    detail._dependencies,
-    list_images._store,
+    *(getattr(module, name) for module in (presign, detail, list_images) for name in GETTERS),
     analyze._analyzer,
 )
 
