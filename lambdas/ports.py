@@ -86,5 +86,7 @@ class ImageResult:
 class Labeller(Protocol):
     """Labels batches of image bytes (Cloud Vision, Amazon Rekognition): at most 16 per call."""
 
+    name: str  # how reasons people read name it: "Vision", "Rekognition"
+
     def annotate(self, images: Sequence[bytes]) -> Sequence[ImageResult]:
         """One result per image, in order; raises when the whole batch should be retried."""

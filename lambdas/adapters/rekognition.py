@@ -28,6 +28,7 @@ what still fails is a transient error for that image only. A file Rekognition re
 from __future__ import annotations
 
 import io
+import math
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -53,7 +54,6 @@ __all__ = [
 
 MAX_BATCH = 16  # images per annotate() call, as for Vision
 MAX_IMAGE_BYTES = 5 * 1024 * 1024  # Rekognition's limit for image bytes in the request
-MAX_ATTEMPTS = 5  # botocore standard retry mode: throttling, 5xx and connection errors
 MAX_DOMINANT_COLORS = 10
 MODERATION_MIN_CONFIDENCE = 20.0
 _JPEG_SIDES = (4096, 2048, 1600, 1024)
@@ -79,12 +79,19 @@ _JPEG_MAGIC = b"\xff\xd8\xff"
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
+def max_attempts(timeout_seconds: int) -> int:
+    """Attempts whose backoff fits in ``timeout_seconds``: botocore's standard mode waits up to
+    1, 2, 4, 8... s before each retry (20 s: 5 attempts; 2 s: 2 attempts)."""
+    return 1 + max(1, int(math.log2(timeout_seconds + 1)))
+
+
 def make_rekognition_client(timeout_seconds: int) -> Any:
-    """A Rekognition client in the function's region with bounded time per attempt."""
+    """A Rekognition client in the function's region; throttling, 5xx and connection errors
+    are retried with exponential backoff about as long as ``timeout_seconds`` allows."""
     config = Config(
         connect_timeout=5,
         read_timeout=timeout_seconds,
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        retries={"mode": "standard", "max_attempts": max_attempts(timeout_seconds)},
     )
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
     return boto3.client("rekognition", region_name=region, config=config)
@@ -92,6 +99,8 @@ def make_rekognition_client(timeout_seconds: int) -> Any:
 
 class RekognitionLabeller:
     """Labels images with DetectLabels (+ DetectModerationLabels for SafeSearch)."""
+
+    name = "Rekognition"
 
     def __init__(self, config: LabelsConfig, client: Any | None = None) -> None:
         self._config = config

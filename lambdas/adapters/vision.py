@@ -71,6 +71,8 @@ def credentials_from_info(info: dict[str, Any]) -> Credentials:
 class VisionAnnotator:
     """Annotates batches of image bytes with the configured features."""
 
+    name = "Vision"
+
     def __init__(self, config: VisionConfig, load_info: LoadCredentialInfo | None = None) -> None:
         if config.api_endpoint is None and load_info is None:
             raise ValueError("either an API endpoint or a credential loader is needed")
