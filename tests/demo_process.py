@@ -30,12 +30,14 @@ def demo_process(
     data: Path | None = None,
     path: str | None = None,
     stderr: int | IO[str] = subprocess.PIPE,
+    extra: tuple[str, ...] = (),
 ) -> Iterator[subprocess.Popen[str]]:
-    """``tricloud demo --port PORT [--data DIR]`` carrying ``marker`` (and ``PATH=path``).
+    """``tricloud demo --port PORT [--data DIR] [extra...]`` carrying ``marker`` (and
+    ``PATH=path``).
 
     stdout is a pipe; the demo is killed when the block ends if it is still running.
     """
-    command = [str(TRICLOUD), "demo", "--port", str(port)]
+    command = [str(TRICLOUD), "demo", "--port", str(port), *extra]
     if data is not None:
         command += ["--data", str(data)]
     env = {**os.environ, MARKER: marker}
