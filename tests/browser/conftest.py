@@ -20,6 +20,7 @@ import shutil
 import sys
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -75,11 +76,27 @@ def app_url() -> Iterator[str]:
     if override:
         yield override.rstrip("/")
         return
-    log_path = REPO_ROOT / "test-output" / "server-logs" / "browser-demo.log"
+    with running_demo("browser-demo") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def all_aws_url() -> Iterator[str]:
+    """The URL of the all-AWS offline stack: Rekognition labels, DynamoDB documents."""
+    with running_demo(
+        "browser-demo-all-aws", "--labels", "rekognition", "--store", "dynamodb"
+    ) as url:
+        yield url
+
+
+@contextmanager
+def running_demo(name: str, *options: str) -> Iterator[str]:
+    """``tricloud demo --port N [options]`` until the block ends; its URL."""
+    log_path = REPO_ROOT / "test-output" / "server-logs" / f"{name}.log"
     port = free_port()
     demo = ManagedProcess(
         "tricloud demo",
-        [_tricloud_command(), "demo", "--port", str(port)],
+        [_tricloud_command(), "demo", "--port", str(port), *options],
         log_path,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         cwd=REPO_ROOT,
@@ -100,6 +117,11 @@ def app_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def page_csp(app_url: str) -> str:
     """The production CSP, with the origin the demo's pre-signed uploads go to as the bucket."""
+    return demo_csp(app_url)
+
+
+def demo_csp(app_url: str) -> str:
+    """The production CSP for a running demo (its upload origin as the bucket)."""
     request = urllib.request.Request(
         f"{app_url}/api/uploads",
         data=json.dumps({"content_type": "image/jpeg", "size": 1}).encode(),
