@@ -44,10 +44,17 @@ def test_init_twice_creates_then_changes_nothing(
         .get_container_client("images")
         .read()
     )
-    assert properties["partitionKey"]["paths"] == ["/id"]
+    assert properties["partitionKey"]["paths"] == ["/owner"]
+    assert properties["defaultTtl"] == -1  # per-item TTL on (pending uploads only)
     assert policy_matches(properties["indexingPolicy"])
     included = {entry["path"] for entry in properties["indexingPolicy"]["includedPaths"]}
-    assert {"/_ts/?", "/label_names/[]/?", "/status/?"} <= included
+    assert {"/uploaded_at/?", "/label_prefixes/[]/?", "/upload_expires_at/?"} <= included
+    assert properties["indexingPolicy"]["compositeIndexes"] == [
+        [
+            {"path": "/uploaded_at", "order": "descending"},
+            {"path": "/id", "order": "descending"},
+        ]
+    ]
     assert {"path": "/*"} in properties["indexingPolicy"]["excludedPaths"]
 
 
@@ -71,7 +78,7 @@ def test_init_brings_an_existing_containers_indexing_policy_in_line(
     database_name: str,
 ) -> None:
     database = cosmos_server.client().create_database(database_name)
-    database.create_container("images", PartitionKey(path="/id"))  # default: index everything
+    database.create_container("images", PartitionKey(path="/owner"))  # default: index everything
 
     result = tricloud("cosmos", "init", "--secret-id", cosmos_secret)
 

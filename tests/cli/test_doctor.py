@@ -228,7 +228,7 @@ def test_a_container_with_another_indexing_policy_says_run_cosmos_init(
 ) -> None:
     other = f"{database_name}-default"
     database = cosmos_server.client().create_database(other)
-    database.create_container("images", PartitionKey(path="/id"))
+    database.create_container("images", PartitionKey(path="/owner"))
     healthy["cosmos"] = new_secret(
         cosmos_secret_json(cosmos_server.endpoint, cosmos_server.key, other)
     )

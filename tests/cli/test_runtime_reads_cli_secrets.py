@@ -27,6 +27,7 @@ from offline.provision import AwsResources, moto_client, provision_aws
 from offline.servers import REGION, CosmosServer, VisionServer
 from offline.worker import sqs_event
 from tests.handler_env import set_handler_env
+from tests.pending import pending
 
 pytestmark = pytest.mark.integration
 
@@ -97,7 +98,11 @@ def test_analyze_writes_into_the_container_the_commands_set_up(
         cosmos_server=cosmos_server,
     )
     image_id = str(uuid.uuid4())
-    key = f"uploads/{image_id}.jpg"
+    key = f"uploads/public/{image_id}.jpg"
+    photos = (
+        cosmos_server.client().get_database_client(database_name).get_container_client("photos")
+    )
+    photos.create_item(pending(resources.bucket, image_id, key))  # as presign does
     moto_client("s3", moto_server).put_object(
         Bucket=resources.bucket, Key=key, Body=_cat_jpeg(), ContentType="image/jpeg"
     )
@@ -107,12 +112,7 @@ def test_analyze_writes_into_the_container_the_commands_set_up(
     )
 
     assert answer == {"batchItemFailures": []}
-    document = (
-        cosmos_server.client()
-        .get_database_client(database_name)
-        .get_container_client("photos")
-        .read_item(image_id, partition_key=image_id)
-    )
+    document = photos.read_item(image_id, partition_key="public")
     assert (document["image_fname"], document["status"]) == (key, "done")
 
 

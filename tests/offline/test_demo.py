@@ -63,7 +63,7 @@ def _upload_and_wait(base: str) -> dict[str, Any]:
     detail = f"{base}/api/images/{answer.json()['id']}"
     for _ in range(120):  # bounded: ~60 s at most
         found = requests.get(detail, timeout=10)
-        assert found.status_code == 200, found.text  # pending from the moment of presign
+        assert found.status_code == 200, found.text  # pending from the start, never a 404
         document: dict[str, Any] = found.json()
         if document["status"] != "pending":
             return document

@@ -20,7 +20,6 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes import SQSEvent
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from azure.cosmos.exceptions import CosmosResourceNotFoundError
 from PIL import Image
 from skimage import data
 
@@ -28,6 +27,7 @@ from offline.lambda_runtime import FunctionHost
 from offline.provision import COSMOS_CONTAINER, COSMOS_DATABASE, AwsResources, moto_client
 from offline.servers import CosmosServer
 from offline.worker import ANALYZE_ENTRY_POINT, Worker, settle
+from tests.pending import pending
 
 MAX_RECEIVES = 2
 
@@ -181,30 +181,29 @@ def test_an_upload_reaches_the_real_analyze_handler_and_cosmos(
     photo = Image.fromarray(data.chelsea())  # type: ignore[no-untyped-call]
     photo.save(buffer, "JPEG", quality=85)
     image_id = str(uuid.uuid4())
+    key = f"uploads/public/{image_id}.jpg"
+    container = (
+        cosmos_server.client()
+        .get_database_client(COSMOS_DATABASE)
+        .get_container_client(COSMOS_CONTAINER)
+    )
+    container.create_item(pending(offline_resources.bucket, image_id, key))  # as presign does
     s3 = moto_client("s3", lambda_env["AWS_ENDPOINT_URL"])
     s3.put_object(
         Bucket=offline_resources.bucket,
-        Key=f"uploads/{image_id}.jpg",
+        Key=key,
         Body=buffer.getvalue(),
         ContentType="image/jpeg",
     )
     host = FunctionHost.from_entry_point("analyze", ANALYZE_ENTRY_POINT, timeout_seconds=60)
     sqs = moto_client("sqs", lambda_env["AWS_ENDPOINT_URL"])
     worker = Worker(sqs, offline_resources.queue_url, host, wait_seconds=1)
-    container = (
-        cosmos_server.client()
-        .get_database_client(COSMOS_DATABASE)
-        .get_container_client(COSMOS_CONTAINER)
-    )
-    document: dict[str, Any] | None = None
+    document: dict[str, Any] = {}
     for _ in range(10):  # bounded: the S3 event is already queued
         worker.run_once()
-        try:
-            document = container.read_item(image_id, partition_key=image_id)
+        document = container.read_item(image_id, partition_key="public")
+        if document["status"] != "pending":
             break
-        except CosmosResourceNotFoundError:
-            continue
-    assert document is not None
     assert document["status"] == "done"
-    assert document["image_fname"] == f"uploads/{image_id}.jpg"
+    assert document["image_fname"] == key
     assert any("cat" in name for name in document["label_names"])

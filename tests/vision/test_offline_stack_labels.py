@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 def test_an_uploaded_cat_photo_is_labelled_as_a_cat(stack: Stack) -> None:  # noqa: F811
     cat_id = stack.upload(images.chelsea_jpeg(), "image/jpeg")
     coffee_id = stack.upload(images.coffee_png(), "image/png")
-    keys = [f"uploads/{cat_id}.jpg", f"uploads/{coffee_id}.png"]
+    keys = [f"uploads/public/{cat_id}.jpg", f"uploads/public/{coffee_id}.png"]
     assert stack.analyze(stack.receive_events(keys)) == []
 
     status, cat = stack.api("GET", f"/api/images/{cat_id}")
@@ -31,7 +31,7 @@ def test_an_uploaded_cat_photo_is_labelled_as_a_cat(stack: Stack) -> None:  # no
 
 def test_the_gallery_finds_the_cat_by_its_general_label(stack: Stack) -> None:  # noqa: F811
     cat_id = stack.upload(images.chelsea_jpeg(), "image/jpeg")
-    assert stack.analyze(stack.receive_events([f"uploads/{cat_id}.jpg"])) == []
+    assert stack.analyze(stack.receive_events([f"uploads/public/{cat_id}.jpg"])) == []
     status, page = stack.api("GET", "/api/images", query={"label": "cat", "limit": "100"})
     assert status == 200
     assert cat_id in [item["id"] for item in page["items"]]
