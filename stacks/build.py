@@ -15,6 +15,8 @@ from stacks.nag import acknowledge_findings
 from stacks.tricloud_stack import WEB_DIR, TricloudStack
 
 CERTIFICATE_REGION = "us-east-1"
+LABELS = {"google-vision": "Google Cloud Vision", "rekognition": "Amazon Rekognition"}
+STORES = {"cosmos": "Cosmos DB", "dynamodb": "DynamoDB"}
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ def build(
         web_dir=web_dir,
         env=env,
         cross_region_references=certificate_stack is not None,
-        description="tricloud: photo upload, Google Cloud Vision labels, Cosmos DB results",
+        description=f"tricloud: photo upload, {LABELS[config.labels]} labels, "
+        f"{STORES[config.store]} results",
     )
     acknowledge_findings(main)
     if certificate_stack:

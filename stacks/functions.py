@@ -85,19 +85,19 @@ PRESIGN = FunctionSpec(
 )
 LIST_IMAGES = FunctionSpec(
     "list_images",
-    "GET /api/images: one Cosmos DB query page with thumbnail URLs",
+    "GET /api/images: one image-store query page with thumbnail URLs",
     512,  # azure-cosmos import and TLS handshake dominate the cold start
     Duration.seconds(15),
 )
 DETAIL = FunctionSpec(
     "detail",
-    "GET /api/images/{id}: one Cosmos DB read plus a pre-signed GET URL",
+    "GET /api/images/{id}: one image-store read plus a pre-signed GET URL",
     512,
     Duration.seconds(15),
 )
 ANALYZE = FunctionSpec(
     "analyze",
-    "SQS batch of uploads: validate, thumbnail, one Vision batch call, results to Cosmos DB",
+    "SQS batch of uploads: validate, thumbnail, label, results to the image store",
     1536,  # up to 16 images of 10 MiB decoded by Pillow in one invocation
     Duration.seconds(120),  # Vision batch (20 s timeout, retried) plus Cosmos upserts
 )
