@@ -7,7 +7,8 @@
   ``uploaded_at`` are not in the index.
 - Label filter: ``contains(label_prefixes, :p)`` for every prefix, applied by DynamoDB inside
   the owner's key range. Reads are bounded per request (:data:`MAX_READS_PER_PAGE` Query
-  calls); a sparse filter may answer a short page with a continuation.
+  calls of :data:`FILTERED_READ_SIZE` items); a sparse filter may answer a short page with a
+  continuation.
 - Continuation token: the last returned item's ``id`` and ``upload_key`` as JSON (the owner
   always comes from the query, so a token cannot reach another owner's items); the API wraps
   it in its signed cursor.
@@ -43,7 +44,8 @@ __all__ = ["INDEX_NAME", "DynamoImageStore", "make_dynamodb_client"]
 INDEX_NAME = "by_upload"
 UPLOAD_KEY = "upload_key"
 TTL_ATTRIBUTE = "pending_expires_at"
-MAX_READS_PER_PAGE = 8  # Query calls (each reads at most 1 MB) per gallery page
+MAX_READS_PER_PAGE = 8  # Query calls per gallery page
+FILTERED_READ_SIZE = 100  # items a filtered Query call examines (the filter drops most)
 # Attributes of the store itself, never part of a document; ``ttl`` is the document's own
 # (relative) retention, turned into TTL_ATTRIBUTE.
 _INTERNAL = frozenset({UPLOAD_KEY, TTL_ATTRIBUTE, "ttl"})
@@ -131,7 +133,8 @@ class DynamoImageStore:
             "IndexName": INDEX_NAME,
             "KeyConditionExpression": "#owner = :owner",
             "ScanIndexForward": False,
-            "Limit": query.limit,
+            # A filter drops items after they are read: read more per call than the page needs.
+            "Limit": max(query.limit, FILTERED_READ_SIZE) if query.label_prefixes else query.limit,
         }
         now = datetime.fromtimestamp(self._clock(), UTC).isoformat(timespec="milliseconds")
         names = {"#owner": "owner", "#expires": "upload_expires_at"}

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from lambdas.adapters import dynamodb
 from lambdas.adapters.dynamodb import DynamoImageStore, make_dynamodb_client
 from lambdas.ports import GalleryQuery, InvalidCursorError, StoreUnavailableError
 from offline.provision import moto_client
@@ -150,3 +151,22 @@ def test_a_missing_table_is_unavailable(moto_server: str, monkeypatch: pytest.Mo
         store.get("alice", "x")
     with pytest.raises(StoreUnavailableError):
         store.list_page(GalleryQuery("alice", (), 5, None))
+
+
+def test_a_sparse_filter_answers_short_pages_with_a_cursor(
+    store: DynamoImageStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dynamodb, "FILTERED_READ_SIZE", 2)
+    monkeypatch.setattr(dynamodb, "MAX_READS_PER_PAGE", 2)
+    store.put(document("alice", 0, ("Needle",)))  # the oldest
+    for n in range(1, 11):
+        store.put(document("alice", n, ("Hay",)))
+    first = store.list_page(GalleryQuery("alice", ("needle",), 5, None))
+    assert (first.items, first.continuation is not None) == ([], True)  # 4 read, none matched
+    found: list[str] = []
+    continuation = first.continuation
+    while continuation is not None:
+        page = store.list_page(GalleryQuery("alice", ("needle",), 5, continuation))
+        found.extend(item["id"] for item in page.items)
+        continuation = page.continuation
+    assert found == [str(uuid.UUID(int=0))]
