@@ -9,6 +9,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+# actionlint runs where its package can be built (see pyproject's `workflows` extra): always on
+# GitHub Actions, elsewhere with ACTIONLINT=1.
+ACTIONLINT ?= $(if $(filter true,$(GITHUB_ACTIONS)),1)
 
 .PHONY: help install browser demo test lint typecheck unit synth cfn-lint bench clean
 
@@ -27,15 +30,22 @@ node_modules/.installed: package.json package-lock.json $(wildcard patches/*.pat
 
 install: $(BIN)/.installed node_modules/.installed ## Create .venv and node_modules
 
+$(BIN)/.actionlint: pyproject.toml $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,workflows]'
+	touch $@
+
 browser: ## Install Debian's Chromium for the browser tests (when missing)
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 demo: install ## Run the whole app offline on http://127.0.0.1:$(PORT)
 	$(BIN)/tricloud demo --port $(PORT)
 
-lint: install ## ruff (lint + format check)
+lint: install $(if $(ACTIONLINT),$(BIN)/.actionlint) ## ruff, the workflows (schema, actionlint) and their scripts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/shellcheck .github/scripts/*.sh
+	$(if $(ACTIONLINT),$(BIN)/actionlint,@echo "actionlint: skipped here; ACTIONLINT=1 installs and runs it (GitHub Actions always does)")
 
 typecheck: install ## mypy --strict
 	$(BIN)/mypy

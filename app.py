@@ -13,6 +13,7 @@ from cdk_nag import AwsSolutionsChecks
 from stacks.assembly import prune_stale_assets
 from stacks.build import build
 from stacks.config import ConfigError, TricloudConfig
+from stacks.deploy_role_config import DeployRoleConfig
 
 
 def main() -> None:
@@ -20,7 +21,8 @@ def main() -> None:
     app = cdk.App()
     try:
         config = TricloudConfig.from_context(app.node.try_get_context)
-        build(app, config, os.environ)
+        deploy_role = DeployRoleConfig.from_context(app.node.try_get_context)
+        build(app, config, os.environ, deploy_role=deploy_role)
     except ConfigError as error:
         sys.exit(f"tricloud: bad configuration: {error}")
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))

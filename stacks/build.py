@@ -1,5 +1,6 @@
 """Builds tricloud's stacks into an app: the main stack, plus a us-east-1 certificate stack
-when a custom domain is served from another region."""
+when a custom domain is served from another region, plus the GitHub deploy-role stack when
+context github_repository is set."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import aws_cdk as cdk
 
 from stacks.certificate import CertificateStack
 from stacks.config import ConfigError, TricloudConfig
+from stacks.deploy_role import AppStack, DeployRoleStack
+from stacks.deploy_role_config import DeployRoleConfig
 from stacks.nag import acknowledge_findings
 from stacks.tricloud_stack import WEB_DIR, TricloudStack
 
@@ -25,6 +28,7 @@ class Stacks:
 
     main: TricloudStack
     certificate: CertificateStack | None
+    deploy_role: DeployRoleStack | None = None
 
 
 def build(
@@ -32,6 +36,7 @@ def build(
     config: TricloudConfig,
     environ: Mapping[str, str],
     web_dir: Path = WEB_DIR,
+    deploy_role: DeployRoleConfig | None = None,
 ) -> Stacks:
     """Add tricloud's stacks to `app`; `environ` supplies CDK_DEFAULT_ACCOUNT/REGION."""
     account = config.account or environ.get("CDK_DEFAULT_ACCOUNT")
@@ -64,4 +69,21 @@ def build(
     acknowledge_findings(main)
     if certificate_stack:
         acknowledge_findings(certificate_stack)
-    return Stacks(main=main, certificate=certificate_stack)
+    deploy_role_stack = None
+    if deploy_role is not None:
+        deploy_role_stack = DeployRoleStack(
+            app,
+            f"{config.stack_name}GitHubDeploy",
+            config=deploy_role,
+            main=AppStack(config.stack_name, region),
+            others=[AppStack(certificate_stack.stack_name, CERTIFICATE_REGION)]
+            if certificate_stack
+            else [],
+            imported_secret_arns=[
+                arn for arn in (config.gcp_secret_arn, config.cosmos_secret_arn) if arn
+            ],
+            env=env,
+            description="tricloud: GitHub OIDC deploy and pull-request diff roles",
+        )
+        acknowledge_findings(deploy_role_stack)
+    return Stacks(main=main, certificate=certificate_stack, deploy_role=deploy_role_stack)

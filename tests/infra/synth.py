@@ -14,6 +14,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from stacks.build import Stacks, build
 from stacks.config import TricloudConfig
+from stacks.deploy_role_config import DeployRoleConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 CDK_CONTEXT: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
@@ -75,7 +76,8 @@ def synth_app(
         context={**CDK_CONTEXT, **(context or {}), "aws:cdk:bundling-stacks": []},
     )
     config = TricloudConfig.from_context(app.node.try_get_context)
-    stacks = build(app, config, environ or {}, web_dir=web_dir)
+    deploy_role = DeployRoleConfig.from_context(app.node.try_get_context)
+    stacks = build(app, config, environ or {}, web_dir=web_dir, deploy_role=deploy_role)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     app.synth()
     return Synth(stacks=stacks, template=Template.from_stack(stacks.main), outdir=outdir)
