@@ -82,6 +82,7 @@ def build(
             imported_secret_arns=[
                 arn for arn in (config.gcp_secret_arn, config.cosmos_secret_arn) if arn
             ],
+            providers=(config.labels, config.store),
             env=env,
             description="tricloud: GitHub OIDC deploy and pull-request diff roles",
         )
