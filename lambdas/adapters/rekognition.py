@@ -106,6 +106,7 @@ class RekognitionLabeller:
         self._config = config
         self._client = client
         features = set(config.features)
+        self._features = features
         self._labels = bool(features & {"LABEL_DETECTION", "OBJECT_LOCALIZATION"})
         self._colors = "IMAGE_PROPERTIES" in features
         self._moderation = "SAFE_SEARCH_DETECTION" in features
@@ -142,8 +143,14 @@ class RekognitionLabeller:
         except BotoCoreError as exc:  # unreachable, timed out: try again later
             return ImageResult(error=f"{type(exc).__name__}: {str(exc)[:200]}", transient=True)
         annotation = annotation_from(labels, moderation, self._config.max_results)
-        if not self._colors:
-            annotation.pop("image_properties_annotation", None)
+        # Only what was asked for, as Vision answers only the requested features.
+        for feature, key in (
+            ("LABEL_DETECTION", "label_annotations"),
+            ("OBJECT_LOCALIZATION", "localized_object_annotations"),
+            ("IMAGE_PROPERTIES", "image_properties_annotation"),
+        ):
+            if feature not in self._features:
+                annotation.pop(key, None)
         return ImageResult(annotation=annotation)
 
     def _detect_labels(self, client: Any, image: dict[str, bytes]) -> dict[str, Any]:

@@ -193,6 +193,7 @@ def test_an_error_fails_only_its_own_image(code: str, transient: bool) -> None:
         "Pillow",
     ]
     assert "safe_search_annotation" not in results[1].annotation  # not asked for
+    assert "localized_object_annotations" not in results[1].annotation
 
 
 def _annotate_with_answers(
