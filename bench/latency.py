@@ -99,9 +99,10 @@ def measure(stack: OfflineStack, images: Sequence[bytes], uploads: int) -> dict[
     """Timings of ``uploads`` sequential uploads (after one untimed), plus gallery requests."""
     env = {**os.environ, **stack.env, "POWERTOOLS_METRICS_DISABLED": "true"}
     port = free_port()
-    worker = start_worker(env, stack.resources.queue_url, stack.log_dir)
+    stack_file = stack.stack_file()
+    worker = start_worker(env, stack_file, stack.log_dir)
     try:
-        devserver = start_devserver(env, port, stack.log_dir)
+        devserver = start_devserver(env, port, stack_file, stack.log_dir)
         try:
             api = f"http://127.0.0.1:{port}"
             with requests.Session() as session:

@@ -1,7 +1,8 @@
 """The offline stack for the measurements: moto, cosmosdb-server and the local Vision server.
 
-Started with ``offline.servers`` and provisioned with ``offline.provision`` exactly as
-``tricloud demo`` does; everything started is stopped when the ``with`` block ends.
+Started with ``offline.servers`` and provisioned from the synthesized template with
+``offline.provision`` exactly as ``tricloud demo`` does; everything started is stopped
+when the ``with`` block ends.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from offline.servers import (
     start_moto,
     start_vision,
 )
+from offline.stack_model import StackSpec
+from offline.synth import synthesized_template
 
 __all__ = ["SITE_ORIGIN", "OfflineStack", "offline_stack"]
 
@@ -44,8 +47,15 @@ class OfflineStack:
     cosmos: CosmosServer
     vision: VisionServer
     resources: AwsResources
+    spec: StackSpec
     env: dict[str, str]
     log_dir: Path
+
+    def stack_file(self) -> Path:
+        """The spec as the dev server and the worker read it (``--stack FILE``)."""
+        path = self.log_dir.parent / "stack.json"
+        path.write_text(self.spec.to_json(), encoding="utf-8")
+        return path
 
     def container(self) -> Any:
         """The Cosmos container of image documents (a verifying client)."""
@@ -67,15 +77,15 @@ def offline_stack(work_dir: Path) -> Iterator[OfflineStack]:
                 partial(start_vision, log_dir),
             ]
         )
-        resources = provision_offline(
-            moto.endpoint, cosmos, site_origins=[SITE_ORIGIN], prefix="tricloud-bench"
+        stack = provision_offline(
+            moto.endpoint, cosmos, synthesized_template(), site_origins=[SITE_ORIGIN]
         )
         env = lambda_environment(
+            stack.spec.functions.values(),
             aws_endpoint=moto.endpoint,
-            resources=resources,
             vision_endpoint=vision.endpoint,
             cosmos_ca_bundle=cosmos.ca_bundle,
         )
-        yield OfflineStack(moto, cosmos, vision, resources, env, log_dir)
+        yield OfflineStack(moto, cosmos, vision, stack.resources, stack.spec, env, log_dir)
     finally:
         servers.stop_all()

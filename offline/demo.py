@@ -1,11 +1,16 @@
 """``tricloud demo``: the whole app offline on 127.0.0.1, in the foreground.
 
 Starts moto (S3, SQS, Secrets Manager), cosmosdb-server and the local Vision server,
-creates the bucket, queues, secrets and Cosmos container as the CDK stack does in AWS,
-then the analyze worker and the dev server. It prints ``tricloud is running at URL`` only
-when every server is up and ``/api/health`` answers, then where its connection settings
-are (``demo.env``: addresses and secret ids for ``tricloud doctor --env-file``).
-Ctrl-C or SIGTERM stops everything.
+creates on them what the synthesized CDK template declares (:mod:`offline.synth`,
+:mod:`offline.provision`), then the analyze worker and the dev server, which run the
+template's functions, trigger and API. It prints ``tricloud is running at URL`` only
+when every server is up and ``/api/health`` answers, then the command that checks it
+(``demo.env``: addresses and secret ids for ``tricloud doctor --env-file``).
+
+While it runs it supervises the servers: one that dies is restarted on the same port,
+with one line on stderr. moto and cosmosdb-server journal their writes under
+``DIR/state/``, so a restart (of one server, or of the demo with the same ``--data``)
+keeps photos, documents and queued messages. Ctrl-C or SIGTERM stops everything.
 """
 
 from __future__ import annotations
@@ -20,34 +25,40 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from offline.lambda_env import lambda_environment
-from offline.provision import provision_aws, provision_offline
+from offline.provision import ProvisionError, provision_offline
 from offline.servers import ServerGroup, ServerStartError, start_cosmos, start_moto, start_vision
-from offline.servers.functions import start_devserver, start_worker
-from offline.servers.process import port_is_open
-from offline.tables import provision_dynamodb
+from offline.servers.functions import WORKER_NAME, start_devserver, start_worker
+from offline.servers.process import ManagedProcess, port_is_open
+from offline.synth import SynthError, synthesized_template
 from tooling.env_file import FILE_NAME, demo_settings, write_env_file
 
 DEFAULT_PORT = 8000
+_WATCH_SECONDS = 0.5
+_RESTART_ATTEMPTS = 3
 LABELS_PROVIDERS = ("google-vision", "rekognition")
 IMAGE_STORES = ("cosmos", "dynamodb")
-_WATCH_SECONDS = 0.5
 
 HELP = """\
 Run tricloud offline: the page and API on http://127.0.0.1:PORT, with moto (S3, SQS,
 Secrets Manager, DynamoDB), cosmosdb-server and a local label server (Vision and
-Rekognition protocols) behind it, all on 127.0.0.1. --labels and --store choose the
-providers as the stack's context does; `--labels rekognition --store dynamodb` is the
+Rekognition protocols) behind it, all on 127.0.0.1. What runs (resources, functions,
+queue trigger, API routes) is read from the CDK app's template, synthesized without
+bundling and cached in build/offline-template/. --labels and --store choose the providers
+as the context keys of the same names do: `--labels rekognition --store dynamodb` is the
 all-AWS app (no cosmosdb-server, no GCP or Cosmos secret). Stops on Ctrl-C or SIGTERM.
 
-Data lives for the run only: moto and cosmosdb-server keep everything in memory, so
-uploads and results are gone after a restart even with --data; --data keeps the server
-logs and the run's TLS certificate in DIR (default: a temporary folder, removed on exit).
+A server that dies is restarted (one line on stderr). Photos, documents and queued
+messages are journaled in DIR/state/ and survive a restart of any server; with --data
+they also survive a restart of the demo (the same gallery next time), together with the
+server logs and the TLS certificate. Without --data, DIR is a temporary folder, removed
+on exit.
 
 While it runs, DIR/demo.env holds its connection settings (addresses, secret ids, the
 CA bundle path; no secret values): `tricloud doctor --env-file DIR/demo.env` checks the
@@ -74,20 +85,21 @@ def register(subparsers: Any) -> None:
         "--labels",
         choices=LABELS_PROVIDERS,
         default="google-vision",
-        help="who labels the photos: the local stand-in of Cloud Vision (default) or of "
-        "Amazon Rekognition, through the real SDK of each",
+        help="who labels the photos (the template's `labels`): the local stand-in of Cloud "
+        "Vision (default) or of Amazon Rekognition, each through its real SDK",
     )
     parser.add_argument(
         "--store",
         choices=IMAGE_STORES,
         default="cosmos",
-        help="where the documents live: cosmosdb-server (default) or DynamoDB on moto",
+        help="where the documents live (the template's `store`): cosmosdb-server (default) "
+        "or DynamoDB on moto",
     )
     parser.add_argument(
         "--data",
         type=Path,
         metavar="DIR",
-        help="keep server logs and the TLS certificate here (the data itself is in memory)",
+        help="keep photos, documents, queues, logs and the TLS certificate here",
     )
     parser.set_defaults(func=run)
 
@@ -104,7 +116,7 @@ def _port(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Start the stack, print the URL, wait for a signal; returns the exit code.
+    """Start the stack, print the URL, supervise it until a signal; returns the exit code.
 
     SIGINT/SIGTERM only set a flag, checked between start-up steps and while running,
     so a signal can never interrupt the bookkeeping of what has been started.
@@ -130,14 +142,14 @@ def run(args: argparse.Namespace) -> int:
         write_env_file(env_file, settings)
         elapsed = time.monotonic() - started_at
         print(f"tricloud is running at http://127.0.0.1:{port}", flush=True)
-        print(f"Check it with: tricloud doctor --env-file {shlex.quote(str(env_file))}", flush=True)
+        print(f"Check it with: {check_command(env_file)}", flush=True)
         print(
             f"(started in {elapsed:.1f} s; logs in {log_dir}; Ctrl-C to stop)",
             file=sys.stderr,
             flush=True,
         )
-        return _watch(running, stop)
-    except ServerStartError as error:
+        return _supervise(running, stop)
+    except (ServerStartError, SynthError, ProvisionError) as error:
         print(f"tricloud demo: {error}", file=sys.stderr)
         print("tricloud demo: stopping the servers that did start.", file=sys.stderr)
         return 1
@@ -147,6 +159,23 @@ def run(args: argparse.Namespace) -> int:
         env_file.unlink(missing_ok=True)
         if args.data is None:
             shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def check_command(env_file: Path) -> str:
+    """``tricloud doctor --env-file FILE`` as the user can paste it.
+
+    ``make demo`` runs ``.venv/bin/tricloud`` with .venv/bin on make's own PATH only, so the
+    command names the ``tricloud`` next to this Python (relative to the current folder when
+    it is inside it).
+    """
+    beside = Path(sys.executable).parent / "tricloud"
+    command = "tricloud"
+    if beside.is_file():
+        try:
+            command = str(beside.relative_to(Path.cwd()))
+        except ValueError:
+            command = str(beside)
+    return f"{shlex.quote(command)} doctor --env-file {shlex.quote(str(env_file))}"
 
 
 def _start(
@@ -160,71 +189,95 @@ def _start(
 ) -> dict[str, str] | None:
     """Start everything; return the demo's connection settings, None when a stop was requested.
 
-    Only the chosen providers' servers and resources: no cosmosdb-server (nor Node) and no
-    Cosmos secret with ``store=dynamodb``, no GCP secret with ``labels=rekognition``.
-    What started is in ``running`` even when this raises.
+    The template (synthesized with ``labels`` and ``store`` from ``providers``) is read while
+    the servers start: cosmosdb-server only when the store is Cosmos DB. What started is in
+    ``running`` even when this raises.
     """
     labels, store = providers
+    state = run_dir / "state"
     starters: list[Callable[[], Any]] = [
-        partial(start_moto, log_dir),
+        partial(start_moto, log_dir, journal=state / "moto.jsonl"),
         partial(start_vision, log_dir),
     ]
     if store == "cosmos":
-        starters.append(partial(start_cosmos, run_dir, log_dir))
-    started = running.start_together(starters)
-    moto, vision = started[0], started[1]
-    if stop.is_set():
-        return None
-    site = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
-    dynamo = None
-    if store == "cosmos":
-        cosmos = started[2]
-        resources = provision_offline(
-            moto.endpoint, cosmos, site_origins=site, gcp_secret=labels == "google-vision"
-        )
-        ca_bundle = cosmos.ca_bundle
-    else:
-        resources = provision_aws(
-            moto.endpoint,
-            site_origins=site,
-            cosmos_secret=None,
-            gcp_secret=labels == "google-vision",
-        )
-        dynamo = provision_dynamodb(moto.endpoint)
-        ca_bundle = run_dir / "no-cosmos-ca.pem"  # unused: no Cosmos DB in this demo
+        starters.append(partial(start_cosmos, run_dir, log_dir, journal=state / "cosmos.jsonl"))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        template = pool.submit(synthesized_template, {"labels": labels, "store": store})
+        started = running.start_together(starters)
+        moto, vision = started[0], started[1]
+        cosmos = started[2] if store == "cosmos" else None
+        if stop.is_set():
+            return None
+        site = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+        stack = provision_offline(moto.endpoint, cosmos, template.result(), site_origins=site)
+    stack_file = run_dir / "stack.json"
+    stack_file.write_text(stack.spec.to_json(), encoding="utf-8")
     functions_env = lambda_environment(
+        stack.spec.functions.values(),
         aws_endpoint=moto.endpoint,
-        resources=resources,
         vision_endpoint=vision.endpoint,
-        cosmos_ca_bundle=ca_bundle,
-        labels=labels,
-        store=store,
-        dynamo=dynamo,
+        cosmos_ca_bundle=cosmos.ca_bundle if cosmos is not None else None,
     )
     env = {**os.environ, **functions_env, "POWERTOOLS_METRICS_DISABLED": "true"}
     if stop.is_set():
         return None
     running.start_together(
         [
-            partial(start_worker, env, resources.queue_url, log_dir),
-            partial(start_devserver, env, port, log_dir),
+            partial(start_worker, env, stack_file, log_dir),
+            partial(start_devserver, env, port, stack_file, log_dir),
         ],
     )
     return None if stop.is_set() else demo_settings(site[0], functions_env)
 
 
-def _watch(running: ServerGroup, stop: threading.Event) -> int:
-    """Block until a signal (exit 0) or until a server dies (exit 1, naming it)."""
+def _supervise(running: ServerGroup, stop: threading.Event) -> int:
+    """Restart a server that dies (one line each) until a signal (exit 0).
+
+    A server that cannot be restarted ends the demo (exit 1, quoting its log). After a
+    restart, the worker retries at once what failed while the server was gone.
+    """
     while not stop.wait(_WATCH_SECONDS):
         for process in running.processes:
-            if not process.is_running():
-                print(
-                    f"tricloud demo: {process.name} stopped unexpectedly.\n{process.log_tail()}",
-                    file=sys.stderr,
-                )
+            if process.is_running() or stop.is_set():
+                continue
+            print(
+                f"tricloud demo: {process.name} exited ({_how(process.exit_code())}); "
+                "restarting it.",
+                file=sys.stderr,
+                flush=True,
+            )
+            if not _restart(process):
                 return 1
+            for other in running.processes:
+                if other is not process and other.name.startswith(WORKER_NAME):
+                    other.send_signal(signal.SIGUSR1)
     print("tricloud demo: stopping.", file=sys.stderr)
     return 0
+
+
+def _restart(process: ManagedProcess) -> bool:
+    """Restart ``process``, trying again if it dies while starting; False when it never did."""
+    for attempt in range(1, _RESTART_ATTEMPTS + 1):
+        try:
+            process.restart()
+        except ServerStartError as error:
+            if attempt == _RESTART_ATTEMPTS:
+                print(f"tricloud demo: {error}", file=sys.stderr)
+                return False
+            print(
+                f"tricloud demo: {process.name} failed to restart; trying again.",
+                file=sys.stderr,
+                flush=True,
+            )
+        else:
+            return True
+    return False
+
+
+def _how(code: int | None) -> str:
+    if code is not None and code < 0:
+        return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
 
 
 _Handler = Callable[[int, FrameType | None], Any] | int | None

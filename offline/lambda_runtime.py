@@ -14,12 +14,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from offline.servers.moto import REGION
+from offline.cfn import ACCOUNT_ID, REGION
+from offline.stack_model import FunctionSpec
 
 Handler = Callable[[dict[str, Any], Any], Any]
-
-#: The offline stack's pretend account id (moto's default).
-ACCOUNT_ID = "123456789012"
 
 
 class LambdaContext:
@@ -75,6 +73,16 @@ class FunctionHost:
     def from_entry_point(cls, function_name: str, entry_point: str, **kwargs: Any) -> FunctionHost:
         """A host for the handler named by ``module:function``."""
         return cls(function_name, load_handler(entry_point), **kwargs)
+
+    @classmethod
+    def from_spec(cls, function: FunctionSpec) -> FunctionHost:
+        """A host for a function of the template (its handler, timeout and memory)."""
+        return cls.from_entry_point(
+            function.name,
+            function.entry_point,
+            timeout_seconds=function.timeout_seconds,
+            memory_mb=function.memory_mb,
+        )
 
     def invoke(self, event: dict[str, Any]) -> Any:
         """Call the handler with ``event`` and a new context; exceptions propagate."""

@@ -7,13 +7,17 @@ are deleted; failed ones stay and come back after the visibility timeout, until 
 queue's redrive policy moves them to the dead-letter queue. A handler exception or an
 invalid answer fails the whole batch.
 
-``python -m offline.worker --queue-url URL`` with the handler environment already set.
+Queue, function, batch size, batching window and partial batch responses come from the
+template's event source mapping (``--stack FILE``, see :mod:`offline.stack_model`).
+``python -m offline.worker --stack FILE`` with the handler environment already set.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import signal
 import sys
 import threading
 import time
@@ -23,18 +27,20 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
 from offline.lambda_runtime import FunctionHost
 from offline.service import configure_logging, stop_on_sigterm
-from stacks.config import TricloudConfig
-
-#: The production event source mapping's settings (stacks/config.py defaults).
-_PRODUCTION = TricloudConfig()
+from offline.stack_model import StackSpec
 
 LOG = logging.getLogger("offline.worker")
-ANALYZE_ENTRY_POINT = "lambdas.handlers.analyze:handler"
 #: SQS returns at most this many messages per receive call.
 SQS_MAX_MESSAGES = 10
+#: Receipt handles of messages left for retry that the journal keeps.
+_MAX_HELD = 1000
+_FAILED = object()
+#: Seconds between polls while the queue cannot be reached.
+_RETRY = 1.0
 
 
 @dataclass(frozen=True)
@@ -83,15 +89,18 @@ def _record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, A
     }
 
 
-def settle(messages: Sequence[dict[str, Any]], result: Any) -> Settlement:
-    """Split a batch by the handler's answer, with ReportBatchItemFailures semantics.
+def settle(messages: Sequence[dict[str, Any]], result: Any, *, partial: bool = True) -> Settlement:
+    """Split a batch by the handler's answer.
 
-    ``None``, ``{}`` or an empty ``batchItemFailures`` list: all succeeded. A list of
-    ``{"itemIdentifier": messageId}``: those failed. Anything malformed, or an identifier
-    that is not in the batch: the whole batch failed.
+    With ReportBatchItemFailures (``partial``): ``None``, ``{}`` or an empty
+    ``batchItemFailures`` list: all succeeded. A list of ``{"itemIdentifier": messageId}``:
+    those failed. Anything malformed, or an identifier that is not in the batch: the whole
+    batch failed. Without it, any answer means the whole batch succeeded.
     """
     everything_failed = Settlement(delete=[], retry=list(messages))
-    if result is None:
+    if result is _FAILED:
+        return everything_failed
+    if result is None or not partial:
         return Settlement(delete=list(messages), retry=[])
     if not isinstance(result, dict):
         return everything_failed
@@ -112,7 +121,13 @@ def settle(messages: Sequence[dict[str, Any]], result: Any) -> Settlement:
 
 
 class Worker:
-    """Polls one queue and feeds batches to one function."""
+    """Polls one queue and feeds batches to one function.
+
+    With a ``journal`` file it notes the receipt handles it holds (the batch being
+    processed, and messages left for retry); :meth:`release_held` makes them visible again
+    at once, which the demo does after a restart of the worker or of a server the function
+    needs, instead of waiting out the queue's visibility timeout.
+    """
 
     def __init__(
         self,
@@ -120,16 +135,24 @@ class Worker:
         queue_url: str,
         host: FunctionHost,
         *,
-        batch_size: int = _PRODUCTION.analyze_batch_size,
-        batching_window_seconds: float = _PRODUCTION.analyze_batching_window_seconds,
+        batch_size: int = 10,
+        batching_window_seconds: float = 0.0,
+        report_batch_item_failures: bool = True,
         wait_seconds: int = 2,
+        journal: Path | None = None,
+        release_requested: threading.Event | None = None,
     ) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
         self._host = host
         self._batch_size = batch_size
         self._window = batching_window_seconds
+        self._partial = report_batch_item_failures
         self._wait = wait_seconds
+        self._journal = journal
+        self._retrying: list[str] = []
+        self._held: list[str] = []
+        self.release_requested = release_requested or threading.Event()
         self._region: str = sqs.meta.region_name
         self._queue_arn: str = sqs.get_queue_attributes(
             QueueUrl=queue_url, AttributeNames=["QueueArn"]
@@ -139,7 +162,33 @@ class Worker:
     def run(self) -> None:
         """Poll and invoke until :attr:`stop_event` is set."""
         while not self.stop_event.is_set():
-            self.run_once()
+            try:
+                if self.release_requested.is_set():
+                    self.release_requested.clear()
+                    self.release_held()
+                self.run_once()
+            except (BotoCoreError, ClientError) as error:
+                # The queue is unreachable (moto restarting): like Lambda's poller, wait.
+                LOG.warning("queue unreachable (%s); polling again in %.0f s", error, _RETRY)
+                self.stop_event.wait(_RETRY)
+
+    def release_held(self) -> int:
+        """Make every message this worker (or its previous run) holds visible again now."""
+        handles = self._read_journal()
+        self._retrying = []
+        self._write_journal([])
+        released = 0
+        for handle in handles:
+            try:
+                self._sqs.change_message_visibility(
+                    QueueUrl=self._queue_url, ReceiptHandle=handle, VisibilityTimeout=0
+                )
+                released += 1
+            except Exception:  # noqa: S112 (a handle of a message since deleted or re-received)
+                continue
+        if released:
+            LOG.info("released %d held message(s) for redelivery", released)
+        return released
 
     def run_once(self) -> Settlement | None:
         """Gather one batch (long poll) and process it; None when the queue stayed empty."""
@@ -152,7 +201,7 @@ class Worker:
         except Exception:
             LOG.exception("analyze raised: the whole batch of %d will be retried", len(batch))
             result = _FAILED
-        settlement = settle(batch, result)
+        settlement = settle(batch, result, partial=self._partial)
         for start in range(0, len(settlement.delete), SQS_MAX_MESSAGES):
             chunk = settlement.delete[start : start + SQS_MAX_MESSAGES]
             self._sqs.delete_message_batch(
@@ -161,6 +210,12 @@ class Worker:
                     {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)
                 ],
             )
+        self._held = []
+        self._retrying = [
+            *self._retrying[-_MAX_HELD:],
+            *(m["ReceiptHandle"] for m in settlement.retry),
+        ]
+        self._write_journal(self._retrying)
         LOG.info(
             "batch of %d: %d done, %d left for retry",
             len(batch),
@@ -169,18 +224,36 @@ class Worker:
         )
         return settlement
 
+    def _read_journal(self) -> list[str]:
+        if self._journal is None or not self._journal.is_file():
+            return list(self._retrying)
+        try:
+            handles: list[str] = json.loads(self._journal.read_text(encoding="utf-8"))
+        except ValueError:
+            return list(self._retrying)
+        return handles
+
+    def _write_journal(self, handles: list[str]) -> None:
+        if self._journal is None:
+            return
+        temporary = self._journal.with_name(self._journal.name + ".tmp")
+        temporary.write_text(json.dumps(handles), encoding="utf-8")
+        temporary.replace(self._journal)
+
     def _gather(self) -> list[dict[str, Any]]:
-        batch = self._receive(self._wait)
+        """Up to ``batch_size`` messages: a long poll, then more until the window closes."""
+        batch = self._receive(self._wait, self._batch_size)
         deadline = time.monotonic() + self._window
         while batch and len(batch) < self._batch_size and time.monotonic() < deadline:
-            more = self._receive(0)
+            more = self._receive(0, self._batch_size - len(batch))
             if not more:
                 self.stop_event.wait(0.1)
             batch += more
         return batch
 
-    def _receive(self, wait_seconds: int) -> list[dict[str, Any]]:
-        room = min(SQS_MAX_MESSAGES, self._batch_size)
+    def _receive(self, wait_seconds: int, room: int = SQS_MAX_MESSAGES) -> list[dict[str, Any]]:
+        """One ReceiveMessage call for at most ``room`` messages (SQS gives 10 at most)."""
+        room = min(SQS_MAX_MESSAGES, room)
         answer = self._sqs.receive_message(
             QueueUrl=self._queue_url,
             MaxNumberOfMessages=room,
@@ -189,26 +262,48 @@ class Worker:
             MessageAttributeNames=["All"],
         )
         messages: list[dict[str, Any]] = answer.get("Messages", [])
+        if messages:
+            # Noted before anything else happens: a kill from here on loses nothing.
+            self._held += [m["ReceiptHandle"] for m in messages]
+            self._write_journal([*self._retrying, *self._held])
         return messages
-
-
-_FAILED = object()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the worker until SIGTERM/SIGINT; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m offline.worker", description=__doc__)
-    parser.add_argument("--queue-url", required=True)
-    parser.add_argument("--batch-size", type=int, default=_PRODUCTION.analyze_batch_size)
+    parser.add_argument("--stack", type=Path, required=True, help="the stack spec (JSON)")
     parser.add_argument("--ready-file", type=Path, help="touched once the handler is loaded")
+    parser.add_argument("--journal", type=Path, help="where to note the messages it holds")
     args = parser.parse_args(argv)
     configure_logging(LOG)
     stop_on_sigterm()
-    host = FunctionHost.from_entry_point("analyze", ANALYZE_ENTRY_POINT, timeout_seconds=120)
-    worker = Worker(boto3.client("sqs"), args.queue_url, host, batch_size=args.batch_size)
+    # SIGUSR1: a server the function needs was restarted; retry what failed meanwhile.
+    # Installed first: its default action would end the process.
+    release = threading.Event()
+    signal.signal(signal.SIGUSR1, lambda signum, frame: release.set())
+    spec = StackSpec.load(args.stack)
+    trigger = spec.triggers[0]
+    host = FunctionHost.from_spec(spec.functions[trigger.function])
+    worker = Worker(
+        boto3.client("sqs"),
+        trigger.queue_url,
+        host,
+        batch_size=trigger.batch_size,
+        batching_window_seconds=trigger.batching_window_seconds,
+        report_batch_item_failures=trigger.report_batch_item_failures,
+        journal=args.journal,
+        release_requested=release,
+    )
+    worker.release_held()  # what a killed previous run held
     if args.ready_file:
         args.ready_file.touch()
-    LOG.info("worker polling %s", args.queue_url)
+    LOG.info(
+        "worker polling %s for %s (batches of <= %d)",
+        trigger.queue_url,
+        trigger.function,
+        trigger.batch_size,
+    )
     try:
         worker.run()
     except KeyboardInterrupt:

@@ -3,8 +3,8 @@
 Partition key ``owner``, sort key ``id``; the global secondary index ``by_upload`` (``owner`` +
 ``upload_key`` = ``<uploaded_at>#<id>``) serves the gallery newest first. On-demand capacity,
 point-in-time recovery, encryption at rest with the AWS managed key (aws/dynamodb), TTL on
-``pending_expires_at`` (uploads that never arrived). The offline stack creates the same
-table (offline/tables.py).
+``pending_expires_at`` (uploads that never arrived). The offline stack creates it from the
+synthesized template, as everything else.
 """
 
 from __future__ import annotations

@@ -80,13 +80,21 @@ def kill_marked(marker: str) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
+def server_pids(marker: str, needle: bytes) -> list[int]:
+    """The marked processes whose command line contains ``needle``."""
+    found = []
+    for pid in marked_pids(marker):
+        try:
+            if needle in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
 def vision_server_pids(marker: str) -> list[int]:
     """The marked processes that run the local Vision server."""
-    return [
-        pid
-        for pid in marked_pids(marker)
-        if b"offline.vision" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    ]
+    return server_pids(marker, b"offline.vision")
 
 
 def read_line(process: subprocess.Popen[str], timeout: float) -> str:

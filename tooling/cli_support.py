@@ -81,6 +81,11 @@ def aws_client(service: str, region: str | None) -> Any:
         ) from None
 
 
+class AwsAccessError(CommandError):
+    """AWS could not be asked at all (no credentials, no network, access denied), as opposed
+    to an answer about the thing asked for (a missing stack or secret, a bad value)."""
+
+
 def describe_aws_error(error: Exception) -> str:
     """Plain words for the botocore errors a user can run into."""
     if isinstance(error, NoCredentialsError | PartialCredentialsError):

@@ -34,7 +34,7 @@ from lambdas.ports import StoreUnavailableError
 from tooling.cli_support import CommandError, first_line
 from tooling.cosmos_access import cosmos_client, describe_cosmos_error
 from tooling.cosmos_setup import PARTITION_KEY_PATH, policy_matches
-from tooling.secret_store import read_secret
+from tooling.secret_store import SecretAccessError, read_secret
 
 HTTP_TIMEOUT_SECONDS = 10
 #: Overall deadline of the Vision probe, retries of 429/503 and connection errors included.
@@ -44,6 +44,11 @@ _PROBE_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGM4IScHAAK2AQU0pnWqAAAAAElFTkSuQmCC"
 )
 T = TypeVar("T")
+#: What to do when AWS cannot be asked at all (no credentials, no network, access denied).
+AWS_ACCESS_FIX = (
+    "sign in to AWS first (`aws configure`, `aws sso login` or AWS_PROFILE) as someone who "
+    "may read the stack and its secrets, and check --region / AWS_REGION"
+)
 
 
 class Status(Enum):
@@ -113,6 +118,9 @@ def check_secret(
     """Read ``secret_id`` and parse it; return the check and the parsed value (or None)."""
     try:
         value = parse(read_secret(secretsmanager, secret_id))
+    except SecretAccessError as error:
+        # Not the secret's fault: setting it again would not help.
+        return Check(name, Status.FAILED, str(error), AWS_ACCESS_FIX), None
     except CommandError as error:
         return Check(name, Status.FAILED, str(error), fix), None
     except CredentialsError as error:

@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from tooling import stack_outputs
 from tooling.cli_support import (
     DEFAULT_STACK,
+    AwsAccessError,
     CommandError,
     aws_client,
     aws_error_code,
@@ -21,13 +22,23 @@ from tooling.cli_support import (
 )
 
 
-def add_secret_options(parser: argparse.ArgumentParser, what: str) -> None:
-    """Add ``--secret-id`` / ``--stack`` (mutually exclusive) for the ``what`` secret."""
+def add_secret_options(
+    parser: argparse.ArgumentParser, what: str, env_var: str | None = None
+) -> None:
+    """Add ``--secret-id`` / ``--stack`` (mutually exclusive) for the ``what`` secret.
+
+    With ``env_var``, that variable names the secret when ``--secret-id`` is not given.
+    """
     group = parser.add_mutually_exclusive_group()
+    default = (
+        f"${env_var}, else read from the stack's outputs"
+        if env_var
+        else ("read from the stack's outputs")
+    )
     group.add_argument(
         "--secret-id",
         metavar="ID",
-        help=f"name or ARN of the {what} secret (default: read from the stack's outputs)",
+        help=f"name or ARN of the {what} secret (default: {default})",
     )
     group.add_argument(
         "--stack",
@@ -48,8 +59,13 @@ def resolve_secret_id(
     return stack_outputs.output_value(outputs, output_key, stack_name)
 
 
+class SecretAccessError(AwsAccessError):
+    """The secret could not be read at all (credentials, network, permissions), as opposed
+    to a secret that is missing or holds a bad value."""
+
+
 def read_secret(client: Any, secret_id: str) -> str:
-    """The current SecretString of ``secret_id``."""
+    """The current SecretString of ``secret_id``; SecretAccessError when AWS cannot be asked."""
     try:
         response = client.get_secret_value(SecretId=secret_id)
     except (ClientError, BotoCoreError) as error:
@@ -59,7 +75,7 @@ def read_secret(client: Any, secret_id: str) -> str:
             missing = "has no value yet" if "staging label" in str(error) else "does not exist"
             raise CommandError(f"secret {secret_id!r} {missing}") from None
         reason = describe_aws_error(error)
-        raise CommandError(f"cannot read secret {secret_id!r}: {reason}") from None
+        raise SecretAccessError(f"cannot read secret {secret_id!r}: {reason}") from None
     text = response.get("SecretString")
     if not isinstance(text, str):
         raise CommandError(f"secret {secret_id!r} holds binary data, not JSON text")

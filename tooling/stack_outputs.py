@@ -10,7 +10,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from tooling.cli_support import CommandError, aws_error_code, describe_aws_error
+from tooling.cli_support import AwsAccessError, CommandError, aws_error_code, describe_aws_error
 
 # Output keys of the stack (stacks/tricloud_stack.py, CfnOutput at stack level).
 SITE_URL = "SiteUrl"
@@ -32,9 +32,9 @@ def read_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
                 f"stack {stack_name!r} not found in this account/region: deploy it with "
                 "`npx cdk deploy`, pass --region, or give the value explicitly"
             ) from None
-        raise CommandError(describe_aws_error(error)) from None
+        raise AwsAccessError(describe_aws_error(error)) from None
     except BotoCoreError as error:
-        raise CommandError(describe_aws_error(error)) from None
+        raise AwsAccessError(describe_aws_error(error)) from None
     outputs = stacks[0].get("Outputs", []) if stacks else []
     return {str(item["OutputKey"]): str(item["OutputValue"]) for item in outputs}
 

@@ -78,7 +78,7 @@ def json_body(app: APIGatewayRestResolver) -> Any:
         if not raw:
             raise BadRequestError("The request body must be JSON.", code="invalid_json")
         return json.loads(raw)
-    except ValueError:  # also bad base64 and bad UTF-8
+    except (ValueError, RecursionError):  # also bad base64, bad UTF-8 and too deep nesting
         raise BadRequestError("The request body is not valid JSON.", code="invalid_json") from None
 
 

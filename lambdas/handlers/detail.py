@@ -41,12 +41,12 @@ def _store() -> ImageStore:
     return providers.image_store()
 
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 def _image_id(raw: str) -> str:
     """The UUID in lower case; BadRequestError for anything else."""
-    if not _UUID.match(raw):
+    if not _UUID.fullmatch(raw):  # not match + $: "$" also matches before a final newline
         raise BadRequestError("The image id must be a UUID.", code="invalid_id")
     return raw.lower()
 

@@ -4,9 +4,10 @@ Each ``start_*`` waits (bounded) until its server answers and raises
 :class:`ServerStartError`, naming the server and quoting its log, when it does not.
 """
 
+from offline.cfn import REGION
 from offline.servers.cosmos import CosmosServer, start_cosmos
 from offline.servers.group import ServerGroup
-from offline.servers.moto import REGION, MotoServer, start_moto
+from offline.servers.moto import MotoServer, start_moto
 from offline.servers.process import ManagedProcess, ServerStartError, free_port
 from offline.servers.vision import VisionControl, VisionServer, start_vision
 

@@ -76,19 +76,35 @@ def node_modules_dir() -> Path:
 
 
 def start_cosmos(
-    work_dir: Path, log_dir: Path, timeout: float = DEFAULT_START_TIMEOUT_SECONDS
+    work_dir: Path,
+    log_dir: Path,
+    timeout: float = DEFAULT_START_TIMEOUT_SECONDS,
+    *,
+    journal: Path | None = None,
 ) -> CosmosServer:
-    """Start cosmosdb-server on a free port with a fresh certificate; wait until it answers."""
+    """Start cosmosdb-server on a free port; wait until it answers.
+
+    Its certificate is made once per ``work_dir`` and reused (a restarted server must be
+    trusted by clients that loaded the CA already). With a ``journal`` its writes are kept
+    there and replayed on every start (see ``cosmos_server.js``).
+    """
     node = shutil.which("node")
     if node is None:
         raise ServerStartError("cosmosdb-server: the `node` command is not installed.")
     modules = node_modules_dir()
-    tls = make_tls_files(work_dir / "cosmos-tls")
+    tls = make_tls_files(work_dir / "cosmos-tls", reuse=True)
     port = free_port()
     env = {**os.environ, "NODE_PATH": str(modules)}
     process = ManagedProcess(
         "cosmosdb-server (Azure Cosmos DB)",
-        [node, str(_LAUNCHER), str(port), str(tls.server_cert), str(tls.server_key)],
+        [
+            node,
+            str(_LAUNCHER),
+            str(port),
+            str(tls.server_cert),
+            str(tls.server_key),
+            *([str(journal)] if journal is not None else []),
+        ],
         log_dir / "cosmosdb-server.log",
         env=env,
         cwd=REPO_ROOT,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from offline.servers.process import ManagedProcess
 
+WORKER_NAME = "analyze worker"
 #: Importing the handlers (boto3, Powertools, Vision, Cosmos SDKs) takes a few seconds.
 HANDLER_START_TIMEOUT_SECONDS = 60.0
 
@@ -25,13 +26,22 @@ def health_is_ok(base_url: str) -> bool:
 def start_devserver(
     env: Mapping[str, str],
     port: int,
+    stack_file: Path,
     log_dir: Path,
     timeout: float = HANDLER_START_TIMEOUT_SECONDS,
 ) -> ManagedProcess:
     """Start ``python -m offline.devserver`` and wait until ``/api/health`` is ok."""
     process = ManagedProcess(
         "dev server (web/ and /api)",
-        [sys.executable, "-m", "offline.devserver", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "offline.devserver",
+            "--port",
+            str(port),
+            "--stack",
+            str(stack_file),
+        ],
         log_dir / "devserver.log",
         env={**env, "PYTHONUNBUFFERED": "1"},
     )
@@ -41,26 +51,32 @@ def start_devserver(
 
 def start_worker(
     env: Mapping[str, str],
-    queue_url: str,
+    stack_file: Path,
     log_dir: Path,
     timeout: float = HANDLER_START_TIMEOUT_SECONDS,
 ) -> ManagedProcess:
-    """Start ``python -m offline.worker`` and wait until it has loaded the analyze handler."""
+    """Start ``python -m offline.worker`` and wait until it has loaded the handler.
+
+    Its journal of held messages sits next to ``stack_file``, so a restarted worker
+    releases what the killed one held.
+    """
     ready = log_dir / "worker.ready"
-    ready.unlink(missing_ok=True)
     process = ManagedProcess(
-        "analyze worker (SQS → analyze handler)",
+        f"{WORKER_NAME} (SQS → analyze handler)",
         [
             sys.executable,
             "-m",
             "offline.worker",
-            "--queue-url",
-            queue_url,
+            "--stack",
+            str(stack_file),
             "--ready-file",
             str(ready),
+            "--journal",
+            str(stack_file.with_name("worker-held.json")),
         ],
         log_dir / "worker.log",
         env={**env, "PYTHONUNBUFFERED": "1"},
+        before_start=lambda: ready.unlink(missing_ok=True),
     )
     process.start_and_wait_ready(ready.exists, timeout)
     return process

@@ -55,14 +55,20 @@ class ManagedProcess:
         log_path: Path,
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
+        *,
+        before_start: Callable[[], None] | None = None,
     ) -> None:
         self.name = name
         self.command = list(command)
         self.log_path = log_path
         self._env = dict(env) if env is not None else None
         self._cwd = cwd
+        self._before_start = before_start
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
+        self._probe: Callable[[], bool] | None = None
+        self._timeout = DEFAULT_START_TIMEOUT_SECONDS
+        self.restarts = 0
 
     @property
     def pid(self) -> int | None:
@@ -70,9 +76,14 @@ class ManagedProcess:
         return self._process.pid if self._process else None
 
     def start(self) -> None:
-        """Spawn the process in a new session with stdout/stderr going to the log file."""
+        """Spawn the process in a new session with stdout/stderr going to the log file.
+
+        The first start truncates the log; a restart appends to it.
+        """
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("wb")
+        if self._before_start is not None:
+            self._before_start()
+        self._log = self.log_path.open("ab" if self._process is not None else "wb")
         self._process = subprocess.Popen(  # noqa: S603 (fixed argument list, no shell)
             self.command,
             stdin=subprocess.DEVNULL,
@@ -109,13 +120,33 @@ class ManagedProcess:
     def start_and_wait_ready(
         self, probe: Callable[[], bool], timeout: float = DEFAULT_START_TIMEOUT_SECONDS
     ) -> None:
-        """:meth:`start`, then :meth:`wait_ready`; stop the process again if that fails."""
+        """:meth:`start`, then :meth:`wait_ready`; stop the process again if that fails.
+
+        The probe and timeout are kept for :meth:`restart`.
+        """
+        self._probe, self._timeout = probe, timeout
         self.start()
         try:
             self.wait_ready(probe, timeout)
         except BaseException:
             self.stop()
             raise
+
+    def exit_code(self) -> int | None:
+        """The exit code (a negative signal number when killed), None while running."""
+        return self._process.poll() if self._process else None
+
+    def restart(self) -> None:
+        """Start the same command again (same port) and wait until it is ready again."""
+        self.stop()
+        self.restarts += 1
+        self.start_and_wait_ready(self._probe or (lambda: True), self._timeout)
+
+    def send_signal(self, sig: signal.Signals) -> None:
+        """Send ``sig`` to the process itself (not its group)."""
+        if self._process is not None and self.is_running():
+            with contextlib.suppress(ProcessLookupError):
+                self._process.send_signal(sig)
 
     def terminate(self) -> None:
         """Send SIGTERM to the process group without waiting (see :meth:`stop`)."""

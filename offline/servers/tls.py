@@ -39,10 +39,20 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
-def make_tls_files(directory: Path) -> TlsFiles:
-    """Write a new CA and a server certificate for 127.0.0.1/localhost into ``directory``."""
+def make_tls_files(directory: Path, *, reuse: bool = False) -> TlsFiles:
+    """Write a new CA and a server certificate for 127.0.0.1/localhost into ``directory``.
+
+    With ``reuse``, files already there that are valid for another day are kept.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     now = datetime.datetime.now(datetime.UTC)
+    files = TlsFiles(
+        ca_cert=directory / "ca.pem",
+        server_cert=directory / "server-cert.pem",
+        server_key=directory / "server-key.pem",
+    )
+    if reuse and _still_valid(files, now + datetime.timedelta(days=1)):
+        return files
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = _name("tricloud local CA")
     ca_cert = (
@@ -93,11 +103,6 @@ def make_tls_files(directory: Path) -> TlsFiles:
         )
         .sign(ca_key, hashes.SHA256())
     )
-    files = TlsFiles(
-        ca_cert=directory / "ca.pem",
-        server_cert=directory / "server-cert.pem",
-        server_key=directory / "server-key.pem",
-    )
     files.ca_cert.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     files.server_cert.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
     files.server_key.touch(mode=0o600)
@@ -109,3 +114,14 @@ def make_tls_files(directory: Path) -> TlsFiles:
         )
     )
     return files
+
+
+def _still_valid(files: TlsFiles, until: datetime.datetime) -> bool:
+    """True when all three files exist and both certificates are valid at ``until``."""
+    if not all(path.is_file() for path in (files.ca_cert, files.server_cert, files.server_key)):
+        return False
+    for path in (files.ca_cert, files.server_cert):
+        certificate = x509.load_pem_x509_certificate(path.read_bytes())
+        if certificate.not_valid_after_utc <= until:
+            return False
+    return True

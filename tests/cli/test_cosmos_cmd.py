@@ -58,6 +58,19 @@ def test_init_twice_creates_then_changes_nothing(
     assert {"path": "/*"} in properties["indexingPolicy"]["excludedPaths"]
 
 
+def test_init_reads_the_secret_id_from_cosmos_secret_id_as_doctor_does(
+    tricloud: Callable[..., Any],
+    cosmos_secret: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COSMOS_SECRET_ID", cosmos_secret)
+
+    result = tricloud("cosmos", "init")  # no --secret-id, and no stack to read it from
+
+    assert result.code == 0, result.err
+    assert "Created container" in result.out
+
+
 def test_init_finds_the_secret_through_the_stack_outputs(
     tricloud: Callable[..., Any],
     cosmos_secret: str,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from azure.cosmos import PartitionKey
 
@@ -185,6 +186,34 @@ def test_a_secret_that_does_not_exist_is_named(
 
     assert result.code == 1
     assert "'tricloud/no-such-secret' does not exist" in result.line("GCP secret")
+
+
+def test_without_aws_credentials_it_says_to_sign_in_not_to_set_the_secrets(
+    tricloud: Callable[..., Any],
+    healthy: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # forget credentials found earlier
+
+    explicit = tricloud(*doctor_args(healthy))
+    from_stack = tricloud("doctor")
+
+    assert (explicit.code, from_stack.code) == (1, 1)
+    for result, check in (
+        (explicit, "GCP secret"),
+        (explicit, "Cosmos secret"),
+        (from_stack, "Stack outputs"),
+    ):
+        report = result.line(check)
+        assert "no AWS credentials found" in report
+        assert "sign in to AWS first" in report
+        assert "tricloud secrets set" not in report
 
 
 def test_a_secret_the_stack_created_without_a_value_is_named(

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from offline.lambda_env import lambda_environment
-from offline.provision import AwsResources
+from offline.provision import OfflineStack
 from offline.servers import CosmosServer, VisionServer, free_port
 from offline.servers.functions import start_devserver
 
@@ -30,18 +30,20 @@ def test_green_on_the_offline_stack_then_names_the_stopped_site(
     moto_server: str,
     cosmos_server: CosmosServer,
     vision_server: VisionServer,
-    offline_resources: AwsResources,
+    offline_stack: OfflineStack,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
     env = lambda_environment(
+        offline_stack.spec.functions.values(),
         aws_endpoint=moto_server,
-        resources=offline_resources,
         vision_endpoint=vision_server.endpoint,
         cosmos_ca_bundle=cosmos_server.ca_bundle,
     )
     port = free_port()
-    devserver = start_devserver({**os.environ, **env}, port, tmp_path)
+    stack_file = tmp_path / "stack.json"
+    stack_file.write_text(offline_stack.spec.to_json())
+    devserver = start_devserver({**os.environ, **env}, port, stack_file, tmp_path)
     for name, value in env.items():  # what a user exports to check the demo
         monkeypatch.setenv(name, value)
     site = f"http://127.0.0.1:{port}"

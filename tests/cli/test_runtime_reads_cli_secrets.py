@@ -23,8 +23,9 @@ from lambdas.adapters.vision import credentials_from_info
 from lambdas.credentials import parse_gcp_credentials
 from lambdas.handlers import analyze
 from offline.lambda_runtime import LambdaContext
-from offline.provision import AwsResources, moto_client, provision_aws
+from offline.provision import AwsResources, OfflineStack, moto_client, provision_aws
 from offline.servers import REGION, CosmosServer, VisionServer
+from offline.synth import synthesized_template
 from offline.worker import sqs_event
 from tests.handler_env import set_handler_env
 from tests.pending import pending
@@ -32,16 +33,23 @@ from tests.pending import pending
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def resources(moto_server: str) -> AwsResources:
-    """A fresh bucket, queue and the two secrets, the Cosmos one not yet set."""
+#: A stack of its own (its own bucket, queue and empty secrets) beside the session's.
+STACK_NAME = "TricloudCliTest"
+
+
+@pytest.fixture(scope="module")
+def stack(moto_server: str) -> OfflineStack:
+    """The template's resources as after ``cdk deploy``: the secrets are still empty."""
+    template = synthesized_template({"stack_name": STACK_NAME})
     return provision_aws(
-        moto_server,
-        site_origins=["http://127.0.0.1:8000"],
-        cosmos_secret="not-set-yet",
-        prefix=f"cli-{uuid.uuid4().hex[:8]}",
-        visibility_timeout_seconds=2,
+        moto_server, template, site_origins=["http://127.0.0.1:8000"], stack_name=STACK_NAME
     )
+
+
+@pytest.fixture
+def resources(stack: OfflineStack) -> AwsResources:
+    """Its bucket, queue and secrets."""
+    return stack.resources
 
 
 @pytest.fixture
@@ -78,6 +86,7 @@ def test_analyze_writes_into_the_container_the_commands_set_up(
     vision_server: VisionServer,
     database_name: str,
     moto_server: str,
+    stack: OfflineStack,
     monkeypatch: pytest.MonkeyPatch,
     fresh_analyzer: None,
 ) -> None:
@@ -93,7 +102,7 @@ def test_analyze_writes_into_the_container_the_commands_set_up(
     set_handler_env(
         monkeypatch,
         moto_server=moto_server,
-        resources=resources,
+        stack=stack,
         vision_server=vision_server,
         cosmos_server=cosmos_server,
     )

@@ -29,6 +29,7 @@ from offline.provision import (
     COSMOS_CONTAINER,
     COSMOS_DATABASE,
     AwsResources,
+    OfflineStack,
     cosmos_secret_json,
     moto_client,
 )
@@ -269,7 +270,7 @@ def _keys_in(body: str) -> list[str]:
 @pytest.fixture
 def stack(
     lambda_env: dict[str, str],
-    offline_resources: AwsResources,
+    chosen_stack: OfflineStack,
     moto_server: str,
     monkeypatch: pytest.MonkeyPatch,
     provider_choice: tuple[str, str],
@@ -277,5 +278,6 @@ def stack(
     """The handlers wired to the local servers, with fresh per-container state."""
     clear_handler_caches()
     labels, store = provider_choice
-    yield Stack(dict(lambda_env), offline_resources, moto_server, monkeypatch, labels, store)
+    resources = chosen_stack.resources
+    yield Stack(dict(lambda_env), resources, moto_server, monkeypatch, labels, store)
     clear_handler_caches()

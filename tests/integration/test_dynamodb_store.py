@@ -10,18 +10,39 @@ import pytest
 from lambdas.adapters import dynamodb
 from lambdas.adapters.dynamodb import DynamoImageStore, make_dynamodb_client
 from lambdas.ports import GalleryQuery, InvalidCursorError, StoreUnavailableError
+from offline.cfn import REGION
 from offline.provision import moto_client
-from offline.servers.moto import REGION
-from offline.tables import create_images_table
+from offline.synth import synthesized_template
+from tests.conftest import STACK_NAMES
 
 pytestmark = pytest.mark.integration
 
 
+ALL_AWS = ("rekognition", "dynamodb")
+
+
+@pytest.fixture(scope="module")
+def table_properties() -> dict[str, Any]:
+    """The images table as the all-AWS template defines it."""
+    settings = {"labels": ALL_AWS[0], "store": ALL_AWS[1], "stack_name": STACK_NAMES[ALL_AWS]}
+    resources = synthesized_template(settings)["Resources"]
+    (table,) = [r for r in resources.values() if r["Type"] == "AWS::DynamoDB::Table"]
+    properties: dict[str, Any] = table["Properties"]
+    return properties
+
+
 @pytest.fixture
-def store(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> DynamoImageStore:
-    """A fresh table per test (moto creates one in milliseconds)."""
+def store(
+    moto_server: str, monkeypatch: pytest.MonkeyPatch, table_properties: dict[str, Any]
+) -> DynamoImageStore:
+    """A fresh table per test, made from the template's definition (moto takes milliseconds)."""
     name = f"images-{uuid.uuid4().hex[:8]}"
-    create_images_table(moto_client("dynamodb", moto_server), name)
+    dynamodb = moto_client("dynamodb", moto_server)
+    keys = ("KeySchema", "AttributeDefinitions", "BillingMode", "GlobalSecondaryIndexes")
+    dynamodb.create_table(TableName=name, **{key: table_properties[key] for key in keys})
+    dynamodb.update_time_to_live(
+        TableName=name, TimeToLiveSpecification=table_properties["TimeToLiveSpecification"]
+    )
     for variable, value in {
         "AWS_ENDPOINT_URL": moto_server,
         "AWS_REGION": REGION,

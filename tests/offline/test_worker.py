@@ -10,6 +10,7 @@ import io
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,9 +25,15 @@ from PIL import Image
 from skimage import data
 
 from offline.lambda_runtime import FunctionHost
-from offline.provision import COSMOS_CONTAINER, COSMOS_DATABASE, AwsResources, moto_client
+from offline.provision import (
+    COSMOS_CONTAINER,
+    COSMOS_DATABASE,
+    AwsResources,
+    OfflineStack,
+    moto_client,
+)
 from offline.servers import CosmosServer
-from offline.worker import ANALYZE_ENTRY_POINT, Worker, settle
+from offline.worker import Worker, settle
 from tests.pending import pending
 
 MAX_RECEIVES = 2
@@ -175,6 +182,7 @@ def test_settle_follows_report_batch_item_failures(result: Any, deleted: list[st
 def test_an_upload_reaches_the_real_analyze_handler_and_cosmos(
     lambda_env: dict[str, str],
     offline_resources: AwsResources,
+    offline_stack: OfflineStack,
     cosmos_server: CosmosServer,
 ) -> None:
     buffer = io.BytesIO()
@@ -195,9 +203,10 @@ def test_an_upload_reaches_the_real_analyze_handler_and_cosmos(
         Body=buffer.getvalue(),
         ContentType="image/jpeg",
     )
-    host = FunctionHost.from_entry_point("analyze", ANALYZE_ENTRY_POINT, timeout_seconds=60)
+    (trigger,) = offline_stack.spec.triggers
+    host = FunctionHost.from_spec(offline_stack.spec.functions[trigger.function])
     sqs = moto_client("sqs", lambda_env["AWS_ENDPOINT_URL"])
-    worker = Worker(sqs, offline_resources.queue_url, host, wait_seconds=1)
+    worker = Worker(sqs, trigger.queue_url, host, batch_size=trigger.batch_size, wait_seconds=1)
     document: dict[str, Any] = {}
     for _ in range(10):  # bounded: the S3 event is already queued
         worker.run_once()
@@ -207,3 +216,57 @@ def test_an_upload_reaches_the_real_analyze_handler_and_cosmos(
     assert document["status"] == "done"
     assert document["image_fname"] == key
     assert any("cat" in name for name in document["label_names"])
+
+
+def test_a_batch_never_holds_more_than_the_batch_size(
+    queues: tuple[Any, str, str], offline_stack: OfflineStack
+) -> None:
+    sqs, queue_url, _ = queues
+    batch_size = offline_stack.spec.triggers[0].batch_size  # 16: two receives of 10 overshoot
+    _send(sqs, queue_url, *(str(n) for n in range(batch_size + 9)))
+    handler = PartialHandler(set())
+    worker = Worker(
+        sqs,
+        queue_url,
+        FunctionHost("analyze", handler),
+        batch_size=batch_size,
+        batching_window_seconds=2,
+        wait_seconds=1,
+    )
+    first = worker.run_once()
+    assert first is not None
+    assert len(first.delete) == batch_size
+
+
+def test_without_partial_batch_responses_any_answer_settles_the_whole_batch() -> None:
+    messages = [{"MessageId": "a"}, {"MessageId": "b"}]
+    answer = {"batchItemFailures": [{"itemIdentifier": "a"}]}
+    assert settle(messages, answer, partial=True).retry == [{"MessageId": "a"}]
+    assert settle(messages, answer, partial=False).delete == messages
+
+
+def test_a_restarted_worker_releases_what_the_killed_one_held(
+    queues: tuple[Any, str, str], tmp_path: Path
+) -> None:
+    sqs, queue_url, _ = queues
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"VisibilityTimeout": "600"})
+    _send(sqs, queue_url, "held")
+    journal = tmp_path / "held.json"
+    killed = Worker(
+        sqs,
+        queue_url,
+        FunctionHost("analyze", PartialHandler(set())),
+        wait_seconds=1,
+        journal=journal,
+    )
+    assert killed._receive(1)  # received, then "killed" before the handler ran
+    assert sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=0).get("Messages") is None
+
+    handler = PartialHandler(set())
+    restarted = Worker(
+        sqs, queue_url, FunctionHost("analyze", handler), wait_seconds=1, journal=journal
+    )
+    assert restarted.release_held() == 1
+    settlement = restarted.run_once()
+    assert settlement is not None
+    assert [m["Body"] for m in settlement.delete] == ["held"]

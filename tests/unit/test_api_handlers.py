@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from lambdas.errors import BadRequestError
 from lambdas.handlers import detail, list_images, presign
 
 from .events import FakeLambdaContext, api_event
@@ -140,6 +141,21 @@ def test_invalid_base64_body_is_400() -> None:
     response = presign.handler(event, FakeLambdaContext())
     assert response["statusCode"] == 400
     assert_error(json.loads(response["body"]), "invalid_json")
+
+
+@pytest.mark.parametrize("depth", [100_000, 1_000_000])
+def test_json_nested_deeper_than_the_parser_allows_is_400(depth: int) -> None:
+    status, answer, _ = call(presign, "POST", "/api/uploads", body="[" * depth + "]" * depth)
+    assert status == 400
+    assert_error(answer, "invalid_json")
+
+
+def test_detail_rejects_an_id_with_a_trailing_newline() -> None:
+    with pytest.raises(BadRequestError):
+        detail._image_id("8a0e6c8e-3a53-4b52-9c1e-0d2c1f6b1a10\n")
+    assert detail._image_id("8A0E6C8E-3A53-4B52-9C1E-0D2C1F6B1A10") == (
+        "8a0e6c8e-3a53-4b52-9c1e-0d2c1f6b1a10"
+    )
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ from skimage import data
 
 from lambdas.adapters.rekognition import RekognitionLabeller, make_rekognition_client
 from lambdas.config import LabelsConfig
+from offline.cfn import REGION
 from offline.servers import VisionServer
-from offline.servers.moto import REGION
 
 pytestmark = pytest.mark.integration
 

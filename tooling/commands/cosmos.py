@@ -7,6 +7,7 @@ from tricloud's is brought in line), what is missing is created.
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from azure.core.exceptions import AzureError
@@ -17,6 +18,10 @@ from tooling.cli_support import EXIT_OK, CommandError, add_region_option, aws_cl
 from tooling.cosmos_access import cosmos_client, describe_cosmos_error
 from tooling.cosmos_setup import setup_container
 from tooling.secret_store import add_secret_options, read_secret, resolve_secret_id
+
+#: Names the Cosmos secret when --secret-id is not given (the functions' variable; doctor
+#: reads it too).
+SECRET_ENV_VAR = "COSMOS_SECRET_ID"  # noqa: S105 (a variable name, not a secret)
 
 
 def register(subparsers: Any) -> None:
@@ -34,7 +39,7 @@ def register(subparsers: Any) -> None:
         "(partition key /id, an indexing policy for the app's queries) if they do not exist. "
         "Running it again changes nothing.",
     )
-    add_secret_options(init, "Cosmos DB")
+    add_secret_options(init, "Cosmos DB", env_var=SECRET_ENV_VAR)
     add_region_option(init)
     init.add_argument(
         "--throughput",
@@ -48,9 +53,8 @@ def register(subparsers: Any) -> None:
 @command
 def init_container(args: argparse.Namespace) -> int:
     """Create the database and container the Cosmos secret names."""
-    secret_id = resolve_secret_id(
-        args.secret_id, args.stack, stack_outputs.COSMOS_SECRET, args.region
-    )
+    explicit = args.secret_id or os.environ.get(SECRET_ENV_VAR) or None
+    secret_id = resolve_secret_id(explicit, args.stack, stack_outputs.COSMOS_SECRET, args.region)
     text = read_secret(aws_client("secretsmanager", args.region), secret_id)
     try:
         settings = CosmosSettings.from_secret(text)

@@ -25,12 +25,14 @@ from tooling.cli_support import (
     DEFAULT_STACK,
     EXIT_FAILURE,
     EXIT_OK,
+    AwsAccessError,
     CommandError,
     add_region_option,
     aws_client,
     command,
 )
 from tooling.doctor_checks import (
+    AWS_ACCESS_FIX,
     Check,
     Status,
     check_cosmos,
@@ -185,6 +187,8 @@ def resolve_targets(args: argparse.Namespace) -> tuple[Targets, list[Check]]:
         try:
             outputs = stack_outputs.read_outputs(aws_client("cloudformation", args.region), stack)
             checks.append(Check("Stack outputs", Status.OK, f"read from stack {stack}"))
+        except AwsAccessError as error:
+            checks.append(Check("Stack outputs", Status.FAILED, str(error), AWS_ACCESS_FIX))
         except CommandError as error:
             checks.append(
                 Check(
