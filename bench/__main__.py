@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import coldstart, cost, latency, synth, throughput, upload_size
-from bench.bundles import WORK_DIR, batching_window_seconds, synthesized_functions
+from bench.bundles import WORK_DIR, synthesized_functions
 from bench.offline import offline_stack
 from bench.photos import PHOTOS, frame, page_jpeg, page_tunables
 from bench.report import Row, Section, machine, render_table, write_json
@@ -65,8 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         with offline_stack(WORK_DIR / "offline") as stack:
             memory = by_name["analyze"].memory_mb
             run("throughput", lambda: throughput.section(stack, images, rounds, memory))
-            window = batching_window_seconds()
-            run("latency", lambda: latency.section(stack, images, uploads, tunables, window))
+            run("latency", lambda: latency.section(stack, images, uploads, tunables))
     except Exception as error:  # a server did not start: the sections that need it fail
         traceback.print_exc()
         failures["offline stack"] = _failure(error)
@@ -115,6 +114,7 @@ def cost_inputs(
         list_s=median(uploads["gallery_request_s"]),
         list_memory_mb=functions["list_images"].memory_mb,
         polls_per_image=median(uploads["page_polls"]),
+        thumbnail_bytes=uploads["gallery"]["thumbnail_bytes_median"],
         vision_features=tuple(env.get("VISION_FEATURES", "").split(",")),
         gallery_page_size=page_size,
     )

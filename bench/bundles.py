@@ -81,17 +81,6 @@ def synthesized_functions(cdk_out: Path = CDK_OUT) -> list[FunctionBundle]:
     return sorted(functions, key=lambda f: f.name)
 
 
-def batching_window_seconds(cdk_out: Path = CDK_OUT) -> int | None:
-    """The analyze queue's MaximumBatchingWindowInSeconds in the synthesized template."""
-    for template_path in sorted(cdk_out.glob("*.template.json")):
-        resources: dict[str, Any] = json.loads(template_path.read_text()).get("Resources", {})
-        for resource in resources.values():
-            if resource.get("Type") == "AWS::Lambda::EventSourceMapping":
-                window = resource["Properties"].get("MaximumBatchingWindowInSeconds")
-                return None if window is None else int(window)
-    return None
-
-
 def directory_size(directory: Path) -> int:
     """Bytes of all files under ``directory``."""
     return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file())

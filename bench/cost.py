@@ -73,8 +73,8 @@ class CostInputs:
     polls_per_image: float  # detail requests until the result shows (the page's back-off)
     vision_features: tuple[str, ...]
     gallery_page_size: int
-    # Assumed: each image shows once as a gallery thumbnail, which costs one detail request
-    # and a download of the full JPEG (the page has no separate thumbnails).
+    thumbnail_bytes: float  # analyze's JPEG thumbnail, signed into every list item
+    # Assumed: each image shows once as a gallery thumbnail (its URL comes with the list page).
     thumbnails_per_image: float = 1.0
     api_response_bytes: float = 2048.0  # assumed average JSON answer
 
@@ -100,7 +100,7 @@ def _price(name: str) -> float:
 def per_1000(inputs: CostInputs, images: int = 1000) -> list[CostLine]:
     """The cost lines for ``images`` images, then a total line."""
     n = images
-    detail_calls = n * (inputs.polls_per_image + inputs.thumbnails_per_image)
+    detail_calls = n * inputs.polls_per_image
     list_calls = math.ceil(n * inputs.thumbnails_per_image / inputs.gallery_page_size)
     downloads = n * (1 + inputs.thumbnails_per_image)  # the result view, then the gallery
     api_calls = n + detail_calls + list_calls  # presign + detail + list
@@ -113,7 +113,8 @@ def per_1000(inputs: CostInputs, images: int = 1000) -> list[CostLine]:
     ) / 1024
     lambda_requests = api_calls + analyze_calls
     upload_gb = n * inputs.upload_bytes / GB
-    viewed_gb = downloads * inputs.upload_bytes / GB
+    thumbs_gb = n * inputs.thumbnails_per_image * inputs.thumbnail_bytes / GB
+    viewed_gb = n * inputs.upload_bytes / GB + thumbs_gb
     sqs_requests = n + 2 * math.ceil(n / SQS_MESSAGES_PER_CALL)
     vision_usd = sum(_vision_unit_price(f, inputs.vision_features) for f in inputs.vision_features)
     write_ru = n * cosmos_write_ru(inputs.document_bytes)
@@ -140,11 +141,11 @@ def per_1000(inputs: CostInputs, images: int = 1000) -> list[CostLine]:
         ),
         CostLine(
             "S3",
-            n * _price("s3_put")
+            2 * n * _price("s3_put")
             + (n + downloads) * _price("s3_get")
-            + upload_gb * _price("s3_storage_gb_month")
+            + (upload_gb + n * inputs.thumbnail_bytes / GB) * _price("s3_storage_gb_month")
             + viewed_gb * _price("s3_out_gb"),
-            f"{n:,} POST x {_fmt('s3_put', 1e3, '/1k')}, "
+            f"{2 * n:,} POST/PUT (photo, thumbnail) x {_fmt('s3_put', 1e3, '/1k')}, "
             f"{n + downloads:,.0f} GET x {_fmt('s3_get', 1e3, '/1k')}, "
             f"{upload_gb * 1024:,.0f} MB x 1 month x {_fmt('s3_storage_gb_month', 1, '/GB')}, "
             f"{viewed_gb * 1024:,.0f} MB out x {_fmt('s3_out_gb', 1, '/GB')}",

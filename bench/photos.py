@@ -27,7 +27,7 @@ CONFIG_JS = REPO_ROOT / "web" / "js" / "config.js"
 
 @dataclass(frozen=True)
 class PageTunables:
-    """The page's tunables that the measurements use (encoding, polling, gallery)."""
+    """The page's tunables that the measurements use (encoding, watch back-off, gallery)."""
 
     max_edge: int
     jpeg_quality: float
@@ -50,9 +50,9 @@ def page_tunables(config_js: str | None = None) -> PageTunables:
     return PageTunables(
         max_edge=int(number("maxEdge")),
         jpeg_quality=number("jpegQuality"),
-        poll_initial_ms=int(number("pollInitialDelayMs")),
-        poll_factor=number("pollBackoffFactor"),
-        poll_max_ms=int(number("pollMaxDelayMs")),
+        poll_initial_ms=int(number("watchInitialDelayMs")),
+        poll_factor=number("watchBackoffFactor"),
+        poll_max_ms=int(number("watchMaxDelayMs")),
         gallery_page_size=int(number("galleryPageSize")),
     )
 

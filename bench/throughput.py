@@ -2,11 +2,12 @@
 
 The analyze handler runs in this process behind the offline stack's own SQS event source
 (``offline.worker.Worker``), so its calls can be timed: Vision (``VisionAnnotator.annotate``),
-Cosmos DB (``CosmosImageStore.put``) and S3 reads (``Storage.read``). Reads and writes run on
-a few threads, so each service's share is the union of its calls' intervals; "our code" is
-the handler's time outside every such call (event parsing, validation with Pillow, document
-building, logging). Validation also runs on those threads, overlapping the S3 reads, so its
-CPU time (``prepare_image``) is reported separately. Handler logs and metrics go to a log file.
+Cosmos DB (``CosmosImageStore.get``/``put``) and S3 (``Storage.read``/``write``, the thumbnail).
+Reads and writes run on a few threads, so each service's share is the union of its calls'
+intervals; "our code" is the handler's time outside every such call (event parsing,
+validation and the thumbnail with Pillow, document building, logging). Validation also runs
+on those threads, overlapping the S3 reads, so its CPU time (``prepare_image``) is reported
+separately. Handler logs and metrics go to a log file.
 """
 
 from __future__ import annotations
@@ -104,8 +105,10 @@ def _instrumented(spans: Spans) -> Iterator[None]:
 
     targets = (
         (VisionAnnotator, "annotate", "vision"),
+        (CosmosImageStore, "get", "cosmos"),
         (CosmosImageStore, "put", "cosmos"),
         (Storage, "read", "s3"),
+        (Storage, "write", "s3"),
         (analysis, "prepare_image", "validate"),
     )
     with contextlib.ExitStack() as stack:
@@ -270,7 +273,7 @@ def rows(results: dict[str, Any], rounds: dict[int, int]) -> list[Row]:
                 own_ms / vision_ms if vision_ms else None,
                 f"ratio is to the Vision call per image ({vision_ms:,.0f} ms); handler time: "
                 f"Vision {share['vision']:.0%}, Cosmos {share['cosmos']:.0%}, "
-                f"S3 read {share['s3']:.0%}, ours {share['own']:.0%}; "
+                f"S3 {share['s3']:.0%}, ours {share['own']:.0%}; "
                 f"Pillow validation {validate_ms:,.0f} ms CPU/image on the I/O threads",
             )
         )

@@ -32,7 +32,7 @@ LABELS_PROVIDERS = ("google-vision", "rekognition")
 
 MIB = 1024 * 1024
 
-# The Vision features whose results the image document stores (see DESIGN.md).
+# The Vision features whose results the image document stores.
 SUPPORTED_VISION_FEATURES: tuple[str, ...] = (
     "LABEL_DETECTION",
     "OBJECT_LOCALIZATION",

@@ -66,7 +66,12 @@ class ImageStore(Protocol):
         """Remove the document; nothing happens when there is none."""
 
     def list_page(self, query: GalleryQuery) -> Page:
-        """At most ``query.limit`` documents, newest upload first (``uploaded_at``, then ``id``)."""
+        """At most ``query.limit`` of the owner's documents, newest upload first.
+
+        Ordered by ``uploaded_at`` then ``id`` (both descending). Documents that still have
+        ``upload_expires_at`` (uploads whose photo has not arrived, or never will) are left out.
+        Every prefix in ``query.label_prefixes`` must be in the document's ``label_prefixes``.
+        """
 
 
 @dataclass(frozen=True)

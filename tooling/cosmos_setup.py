@@ -23,8 +23,7 @@ PARTITION_KEY_PATH = "/owner"
 # Opt-in indexing: the documents carry large arrays (labels, objects, colors) and the
 # safe_search map, none of which any query filters or sorts on, so indexing them would
 # only make every upsert cost more request units. Index exactly what the gallery query uses:
-#   WHERE c.owner = @owner
-#     AND (NOT IS_DEFINED(c.upload_expires_at) OR c.upload_expires_at > @now)
+#   WHERE c.owner = @owner AND NOT IS_DEFINED(c.upload_expires_at)
 #     AND ARRAY_CONTAINS(c.label_prefixes, @p0) ...
 #   ORDER BY c.uploaded_at DESC, c.id DESC          (the composite index below)
 # (status is indexed so the gallery can filter on it without a scan) and exclude everything

@@ -33,7 +33,7 @@ from lambdas.credentials import CosmosSettings, CredentialsError
 from lambdas.ports import StoreUnavailableError
 from tooling.cli_support import CommandError, first_line
 from tooling.cosmos_access import cosmos_client, describe_cosmos_error
-from tooling.cosmos_setup import PARTITION_KEY_PATH, policy_matches
+from tooling.cosmos_setup import DEFAULT_TTL, PARTITION_KEY_PATH, policy_matches
 from tooling.secret_store import SecretAccessError, read_secret
 
 HTTP_TIMEOUT_SECONDS = 10
@@ -188,21 +188,30 @@ def check_cosmos(settings: CosmosSettings | None) -> Check:
         return Check(
             name, Status.FAILED, describe_cosmos_error(cause, settings), _cosmos_fix(cause)
         )
+    problem = _setup_problem(properties)
+    if problem is not None:
+        return Check(name, Status.FAILED, f"{where}: {problem[0]}", problem[1])
+    return Check(name, Status.OK, f"{where} is reachable and set up")
+
+
+def _setup_problem(properties: dict[str, Any]) -> tuple[str, str] | None:
+    """What is wrong with how the container is set up, and the fix; None when all is well."""
     if properties.get("partitionKey", {}).get("paths") != [PARTITION_KEY_PATH]:
-        return Check(
-            name,
-            Status.FAILED,
-            f"{where}: the partition key is not {PARTITION_KEY_PATH}",
+        return (
+            f"the partition key is not {PARTITION_KEY_PATH}",
             "a partition key cannot change: run `tricloud cosmos init` with a new container name",
         )
+    if properties.get("defaultTtl") != DEFAULT_TTL:
+        return (
+            "per-item time to live is off, so abandoned uploads are never removed",
+            "run `tricloud cosmos init` to turn it on",
+        )
     if not policy_matches(properties.get("indexingPolicy", {})):
-        return Check(
-            name,
-            Status.FAILED,
-            f"{where}: the indexing policy is not tricloud's, so gallery queries may fail",
+        return (
+            "the indexing policy is not tricloud's, so gallery queries may fail",
             "run `tricloud cosmos init` to update it",
         )
-    return Check(name, Status.OK, f"{where} is reachable and set up")
+    return None
 
 
 def check_rekognition() -> Check:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 from azure.core.exceptions import AzureError
@@ -26,7 +25,6 @@ from lambdas.adapters.secrets import SecretsReader
 from lambdas.config import CosmosConfig
 from lambdas.credentials import CosmosSettings
 from lambdas.ports import GalleryQuery, InvalidCursorError, Page, StoreUnavailableError
-from lambdas.services.documents import iso
 
 __all__ = ["CosmosImageStore", "InvalidContinuationError", "build_query"]
 
@@ -48,7 +46,7 @@ _CLIENT_OPTIONS: dict[str, Any] = {
 # The projection keeps list pages small: no objects, colors, safe_search or prefixes.
 _SELECT = (
     "SELECT c.id, c.owner, c.image_fname, c.thumb_fname, c.status, c.error, c.uploaded_at,"
-    " c.analyzed_at, c.upload_expires_at, c.labels FROM c"
+    " c.analyzed_at, c.labels FROM c"
 )
 
 
@@ -56,19 +54,13 @@ class InvalidContinuationError(InvalidCursorError):
     """Cosmos DB rejected a continuation token."""
 
 
-def build_query(query: GalleryQuery, now: str) -> tuple[str, list[dict[str, Any]]]:
+def build_query(query: GalleryQuery) -> tuple[str, list[dict[str, Any]]]:
     """The gallery SQL and its parameters.
 
-    Abandoned uploads (pending, ``upload_expires_at`` before ``now``) are left out.
+    Uploads whose photo has not arrived (``upload_expires_at`` still set) are left out.
     """
-    conditions = [
-        "c.owner = @owner",
-        "(NOT IS_DEFINED(c.upload_expires_at) OR c.upload_expires_at > @now)",
-    ]
-    parameters: list[dict[str, Any]] = [
-        {"name": "@owner", "value": query.owner},
-        {"name": "@now", "value": now},
-    ]
+    conditions = ["c.owner = @owner", "NOT IS_DEFINED(c.upload_expires_at)"]
+    parameters: list[dict[str, Any]] = [{"name": "@owner", "value": query.owner}]
     for index, prefix in enumerate(query.label_prefixes):
         conditions.append(f"ARRAY_CONTAINS(c.label_prefixes, @p{index})")
         parameters.append({"name": f"@p{index}", "value": prefix})
@@ -130,7 +122,7 @@ class CosmosImageStore:
 
     def list_page(self, query: GalleryQuery) -> Page:
         """One page of the owner's gallery, newest upload first, from ``query.continuation``."""
-        sql, parameters = build_query(query, iso(datetime.now(UTC)))
+        sql, parameters = build_query(query)
         continuation = query.continuation
 
         def run(container: ContainerProxy) -> Page:

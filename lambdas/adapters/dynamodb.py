@@ -3,8 +3,9 @@
 - Table key: partition ``owner``, sort ``id``: put, get and delete are single-item calls.
 - Index ``by_upload``: partition ``owner``, sort ``upload_key`` = ``<uploaded_at>#<id>``
   (ISO 8601 UTC sorts as text; the id breaks ties), so the gallery is a Query of one owner's
-  items in descending order: newest upload first, never a Scan. Items without
-  ``uploaded_at`` are not in the index.
+  items in descending order: newest upload first, never a Scan. The index is sparse: an
+  upload whose photo has not arrived (its document still has ``upload_expires_at``) has no
+  ``upload_key`` yet, so the gallery never reads it; the put that records the arrival adds it.
 - Label filter: ``contains(label_prefixes, :p)`` for every prefix, applied by DynamoDB inside
   the owner's key range. Reads are bounded per request (:data:`MAX_READS_PER_PAGE` Query
   calls of :data:`FILTERED_READ_SIZE` items); a sparse filter may answer a short page with a
@@ -15,8 +16,7 @@
 - A document's ``ttl`` (seconds to keep it, as Cosmos DB's per-item TTL: a pending upload's)
   becomes ``pending_expires_at`` (epoch seconds, the table's TTL attribute), so DynamoDB
   deletes an upload that never arrived; a later ``put`` without ``ttl`` (the analysed document)
-  drops it. The gallery leaves out pending uploads past ``upload_expires_at`` (abandoned) in
-  the same filter, as the Cosmos store does.
+  drops it.
 
 Numbers travel as Decimal inside DynamoDB and come back as int or float.
 """
@@ -27,7 +27,6 @@ import json
 import os
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -136,17 +135,15 @@ class DynamoImageStore:
             # A filter drops items after they are read: read more per call than the page needs.
             "Limit": max(query.limit, FILTERED_READ_SIZE) if query.label_prefixes else query.limit,
         }
-        now = datetime.fromtimestamp(self._clock(), UTC).isoformat(timespec="milliseconds")
-        names = {"#owner": "owner", "#expires": "upload_expires_at"}
-        values: dict[str, Any] = {":owner": {"S": query.owner}, ":now": {"S": now}}
-        # Abandoned uploads (pending past upload_expires_at) are left out.
-        conditions = ["(attribute_not_exists(#expires) OR #expires > :now)"]
+        names = {"#owner": "owner"}
+        values: dict[str, Any] = {":owner": {"S": query.owner}}
         if query.label_prefixes:
             names["#prefixes"] = "label_prefixes"
+            conditions = []
             for n, prefix in enumerate(query.label_prefixes):
                 conditions.append(f"contains(#prefixes, :p{n})")
                 values[f":p{n}"] = {"S": prefix}
-        request["FilterExpression"] = " AND ".join(conditions)
+            request["FilterExpression"] = " AND ".join(conditions)
         request["ExpressionAttributeNames"] = names
         request["ExpressionAttributeValues"] = values
         start = _start_key(query.owner, query.continuation) if query.continuation else None
@@ -189,7 +186,8 @@ def _key(owner: str, image_id: str) -> dict[str, Any]:
 def _to_item(document: dict[str, Any]) -> dict[str, Any]:
     """The document as a DynamoDB item (floats as Decimal), with its index key."""
     plain = json.loads(json.dumps(document), parse_float=Decimal)
-    if plain.get("uploaded_at") and plain.get("id"):
+    arrived = "upload_expires_at" not in plain  # the photo is there: the gallery shows it
+    if arrived and plain.get("uploaded_at") and plain.get("id"):
         plain[UPLOAD_KEY] = f"{plain['uploaded_at']}#{plain['id']}"
     return {name: _SERIALIZER.serialize(value) for name, value in plain.items()}
 

@@ -61,7 +61,7 @@ IO_THREADS = 8  # concurrent S3 reads / Cosmos DB writes per batch
 
 
 class ImageReader(Protocol):
-    """Reads uploaded objects (see ``lambdas.adapters.storage.Storage``)."""
+    """Reads uploaded objects and writes thumbnails (see ``lambdas.adapters.storage.Storage``)."""
 
     bucket: str
 

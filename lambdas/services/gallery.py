@@ -12,7 +12,7 @@ from lambdas.errors import BadRequestError
 from lambdas.ports import GalleryQuery, ImageStore, InvalidCursorError
 from lambdas.services.cursor import CursorCodec
 from lambdas.services.documents import label_words, list_item
-from lambdas.services.lifecycle import is_abandoned, with_lifecycle
+from lambdas.services.lifecycle import with_lifecycle
 
 __all__ = ["ListRequest", "list_images", "parse_list_request"]
 
@@ -100,7 +100,7 @@ def list_images(
             "'cursor' is not valid; start again without it.", code="invalid_cursor"
         ) from None
     next_cursor = codec.encode(page.continuation, fingerprint) if page.continuation else None
-    documents = [with_lifecycle(d, now) for d in page.items if not is_abandoned(d, now)]
+    documents = [with_lifecycle(d, now) for d in page.items]
     return {
         "items": [list_item(d, thumb_url(d)) for d in documents],
         "next_cursor": next_cursor,

@@ -1,11 +1,14 @@
 """The life cycle the API shows: ``pending`` → ``done`` | ``failed``, abandoned, stale.
 
-- A ``pending`` document whose object never arrived is *abandoned* once ``upload_expires_at``
-  has passed (the upload URL expired): the API no longer shows it (404, not in the gallery)
-  and the store deletes it after its TTL.
-- A ``pending`` document is *stale* when it is older than :data:`STALE_AFTER_SECONDS`, or when
-  analyze recorded why an attempt failed (``error``; it says so when the message went to the
-  dead-letter queue). The API then adds ``"stale": true`` and an ``error`` sentence.
+- A ``pending`` document whose object has not arrived yet (``upload_expires_at`` still set)
+  is answered by the detail endpoint but not listed in the gallery (there is no photo yet).
+  Once ``upload_expires_at`` has passed it is *abandoned*: a 404, and the store deletes it
+  after its TTL.
+- A ``pending`` document whose object has arrived is *stale* when it is older than
+  :data:`STALE_AFTER_SECONDS`, or when analyze recorded why an attempt failed (``error``; it
+  says so when the message went to the dead-letter queue). The API then adds
+  ``"stale": true`` and an ``error`` sentence. One still waiting for its upload (its URL has
+  not expired) is not stale: the upload may be slow.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ def is_abandoned(document: dict[str, Any], now: datetime) -> bool:
 
 def with_lifecycle(document: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The document with ``stale`` set (and an ``error`` sentence when it is stale)."""
-    if document.get("status") != "pending":
+    if document.get("status") != "pending" or "upload_expires_at" in document:
         return {**document, "stale": False}
     uploaded = _time(document.get("uploaded_at"))
     age = (now - uploaded).total_seconds() if uploaded is not None else 0.0

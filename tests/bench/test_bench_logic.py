@@ -5,14 +5,16 @@ No timing here: these check the arithmetic and the table the benchmark prints.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bench.coldstart import unimported_entries
 from bench.cost import CostInputs, cosmos_write_ru, per_1000
-from bench.latency import page_poll, poll_offsets_ms
+from bench.latency import BEFORE, Settings, page_poll, poll_offsets_ms
 from bench.latency import rows as latency_rows
 from bench.photos import PageTunables, page_tunables
 from bench.report import Row, format_value, render_table
@@ -71,35 +73,66 @@ def test_table_names_each_section_once_and_marks_the_baseline() -> None:
 
 def test_page_tunables_are_read_from_config_js() -> None:
     text = """export const config = Object.freeze({
-      maxEdge: 1600, jpegQuality: 0.85, pollInitialDelayMs: 500, pollBackoffFactor: 1.5,
-      pollMaxDelayMs: 5000, pollGiveUpMs: 90000, galleryPageSize: 20 });"""
+      maxEdge: 1600, jpegQuality: 0.85, watchInitialDelayMs: 500, watchBackoffFactor: 1.5,
+      watchMaxDelayMs: 5000, galleryPageSize: 20 });"""
     assert page_tunables(text) == TUNABLES
     with pytest.raises(ValueError, match="maxEdge"):
         page_tunables("export const config = {};")
 
 
-def test_the_page_polls_on_its_back_off_schedule() -> None:
-    offsets = poll_offsets_ms(TUNABLES)
+def test_the_page_asks_on_its_back_off_schedule() -> None:
+    offsets = poll_offsets_ms(Settings("after", 10, 0, 500, 1.5, 5000))
     assert offsets[:6] == [0, 500, 1250, 2375, 4063, 6595]
     assert all(b - a <= 5000 for a, b in pairwise(offsets))
+    assert offsets[-1] > 100_000  # it keeps watching (the old page gave up after 90 s)
+    assert poll_offsets_ms(BEFORE)[-1] <= 90_000
     assert page_poll(0, offsets) == (0, 1)
     assert page_poll(1300, offsets) == (2375, 4)
 
 
-def test_latency_rows_compare_with_the_upload_alone() -> None:
-    timings = [
-        {"upload_s": 0.1, "result_s": 1.1, "presign_request_s": 0.05, "detail_request_s": 0.02},
-        {"upload_s": 0.1, "result_s": 1.5, "presign_request_s": 0.05, "detail_request_s": 0.02},
-        {"upload_s": 0.1, "result_s": 1.3, "presign_request_s": 0.05, "detail_request_s": 0.02},
-    ]
-    results: dict[str, object] = {"uploads": timings, "gallery_request_s": [0.1]}
-    rows = latency_rows(results, TUNABLES, production_window_s=5)
-    assert [row.value for row in rows[:3]] == pytest.approx([0.1, 1.3, 1.5])
-    assert rows[1].ratio == pytest.approx(13.0)
-    assert "batching window is 5 s" in rows[1].note
-    # Ready 1.0, 1.4 and 1.2 s after the upload: the page's 1250 ms or 2375 ms poll sees it.
-    assert results["page_polls"] == [3, 4, 3]
-    assert rows[3].value == pytest.approx(0.1 + 1.25 + 0.02)
+def _run(settings: Settings, ready: list[float], burst_s: float) -> dict[str, Any]:
+    return {
+        "settings": asdict(settings),
+        "uploads": [
+            {
+                "upload_s": 0.1,
+                "ready_after_s": r,
+                "presign_request_s": 0.05,
+                "detail_request_s": 0.02,
+                "polls": 3,
+            }
+            for r in ready
+        ],
+        "burst": {"uploads": 20, "all_ready_s": burst_s, "batches": [1, 10, 9]},
+    }
+
+
+def test_latency_rows_compare_after_with_before() -> None:
+    current = Settings("after", 10, 0, 150, 1.3, 10_000)
+    results: dict[str, Any] = {
+        "before": _run(BEFORE, [1.0, 1.4, 1.2], 4.0),
+        "after": _run(current, [0.2, 0.3, 0.25], 3.0),
+        "gallery": {
+            "cards": 24,
+            "before": {"api_requests": 25, "image_bytes": 2_400_000},
+            "after": {"api_requests": 1, "image_bytes": 240_000},
+            "thumbnail_bytes_median": 10_000.0,
+            "list_request_s": [0.1],
+        },
+    }
+    rows = latency_rows(results)
+    assert rows[0].baseline and rows[0].value == pytest.approx(1.2)
+    # Before: ready 1.0, 1.4, 1.2 s; the old page asks at 1250 or 2375 ms.
+    assert rows[1].value == pytest.approx(1.25 + 0.02)
+    assert rows[2].value == pytest.approx(0.25)
+    assert rows[2].ratio == pytest.approx(0.25 / 1.2)
+    # After: ready 0.2, 0.3, 0.25 s; asked at 0, 150, 345 ms: seen at 0.345 s.
+    assert rows[3].value == pytest.approx(0.345 + 0.02)
+    assert results["page_polls"] == [3, 3, 3]
+    assert rows[5].ratio == pytest.approx(0.75)
+    assert "batch sizes [1, 10, 9]" in rows[5].note
+    assert rows[6].value == 1 and rows[6].ratio == pytest.approx(1 / 25)
+    assert rows[7].ratio == pytest.approx(0.1)
 
 
 def test_throughput_rows_split_the_handler_time() -> None:
@@ -123,7 +156,7 @@ def test_throughput_rows_split_the_handler_time() -> None:
     # Our code: 1.6 / 16 s per batch of 16 = 6.25 ms per image, a quarter of Vision's share.
     assert rows[3].value == pytest.approx(6.25)
     assert rows[3].ratio == pytest.approx(0.25)
-    assert "Vision 50%, Cosmos 25%, S3 read 12%, ours 12%" in rows[3].note
+    assert "Vision 50%, Cosmos 25%, S3 12%, ours 12%" in rows[3].note
 
 
 def _inputs() -> CostInputs:
@@ -147,6 +180,7 @@ def _inputs() -> CostInputs:
             "IMAGE_PROPERTIES",
         ),
         gallery_page_size=20,
+        thumbnail_bytes=10 * 1024,
     )
 
 
@@ -154,10 +188,10 @@ def test_cost_model_per_1000_images() -> None:
     lines = {line.service: line for line in per_1000(_inputs())}
     # SafeSearch is free with Label Detection: 1.50 + 2.25 + 0 + 1.50 per 1,000 images.
     assert lines["Cloud Vision"].usd == pytest.approx(5.25)
-    # 1,000 presign + 4,000 detail (3 polls + 1 thumbnail each) + 50 list pages.
-    assert lines["API Gateway (REST)"].usd == pytest.approx(5050 * 3.50 / 1e6)
-    # GB-s: analyze 100 GB-s + presign 12.5 + detail 100 + list 2.5 = 215 GB-s.
-    expected_lambda = (5050 + 63) * 0.20 / 1e6 + 215 * 0.0000133334
+    # 1,000 presign + 3,000 detail (3 polls each; thumbnails come with the list) + 50 list pages.
+    assert lines["API Gateway (REST)"].usd == pytest.approx(4050 * 3.50 / 1e6)
+    # GB-s: analyze 100 GB-s + presign 12.5 + detail 75 + list 2.5 = 190 GB-s.
+    expected_lambda = (4050 + 63) * 0.20 / 1e6 + 190 * 0.0000133334
     assert lines["Lambda"].usd == pytest.approx(expected_lambda)
     assert lines["SQS"].usd == pytest.approx(1200 * 0.40 / 1e6)
     assert lines["Total"].usd == pytest.approx(

@@ -64,9 +64,13 @@ def test_capture_upload_result_gallery_filter_and_deep_link(page: Page, app_url:
     ours = page.locator(f'#gallery-grid a[href="#/images/{image_id}"]')
     expect(ours.locator("img")).not_to_have_js_property("naturalWidth", 0)
     screenshot(page, "06-gallery-filtered")
+    # The start of a word of the label is enough ("tab" finds "tabby cat").
+    page.get_by_label("Filter by label").fill(labels[0].split()[-1][:3])
+    page.get_by_role("button", name="Filter").click()
+    expect(ours).to_be_visible()
     page.get_by_label("Filter by label").fill("no such label anywhere")
     page.get_by_role("button", name="Filter").click()
-    expect(page.locator("#gallery-status")).to_contain_text("No images with the label")
+    expect(page.locator("#gallery-status")).to_contain_text("No images with labels matching")
     expect(page.locator("#gallery-grid .card")).to_have_count(0)
     page.get_by_role("button", name="Show all").click()
     expect(cards.first).to_have_attribute("href", f"#/images/{image_id}")
@@ -86,9 +90,13 @@ def test_capture_upload_result_gallery_filter_and_deep_link(page: Page, app_url:
 
 def test_unknown_image_link_says_so(page: Page, app_url: str, page_log: PageLog) -> None:
     page_log.allow(r"status of 400")  # the API's answer to an id that is not a UUID
+    page_log.allow(r"status of 404")  # its answer to an id it does not know (asked once)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/images/" in r.url else None)
     missing = "00000000-0000-4000-8000-000000000000"
     page.goto(f"{app_url}/#/images/{missing}")
-    expect(page.get_by_role("alert")).to_contain_text(f"No analyzed image has the id “{missing}”")
+    expect(page.get_by_role("alert")).to_contain_text(f"No image has the id “{missing}”")
+    assert asked == [f"{app_url}/api/images/{missing}"]  # no polling of a 404
     page.goto(f"{app_url}/#/images/not-a-uuid")
     expect(page.get_by_role("alert")).to_contain_text("is not a valid image id")
     page.goto(f"{app_url}/#/nowhere")

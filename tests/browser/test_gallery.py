@@ -61,8 +61,6 @@ def test_load_more_follows_the_cursor_newest_first(
 
 def test_a_photo_that_cannot_be_shown_gets_a_placeholder(page: Page, app_url: str) -> None:
     image_id = upload_bytes_directly(app_url, b"GIF89a not a photo a browser can draw")
-    open_capture(page, app_url)
-    page.evaluate("async (id) => (await import('/js/pending.js')).markPending(id)", image_id)
     page.goto(f"{app_url}/#/images/{image_id}")
     expect(page.get_by_role("heading", name="Analysis failed")).to_be_visible(
         timeout=RESULT_TIMEOUT_MS

@@ -36,17 +36,19 @@ def test_downscale_keeps_the_aspect_ratio_and_never_upscales(page: Page, app_url
     ]
 
 
-def test_backoff_grows_to_a_ceiling_and_stops_at_the_give_up_time(page: Page, app_url: str) -> None:
+def test_backoff_grows_to_a_ceiling_and_stays_there(page: Page, app_url: str) -> None:
     delays = _run(
         page,
         app_url,
         """async () => {
-          const { backoffSchedule } = await import("/js/poller.js");
-          const timing = { initialDelay: 500, factor: 2, maxDelay: 3000, giveUpAfter: 12000 };
-          return backoffSchedule(timing);
+          const { nextDelay } = await import("/js/poller.js");
+          const backoff = { initialDelay: 500, factor: 2, maxDelay: 3000 };
+          const delays = [nextDelay(null, backoff)];
+          while (delays.length < 7) delays.push(nextDelay(delays.at(-1), backoff));
+          return delays;
         }""",
     )
-    assert delays == [500, 1000, 2000, 3000, 3000]
+    assert delays == [500, 1000, 2000, 3000, 3000, 3000, 3000]  # never gives up
 
 
 def test_routes(page: Page, app_url: str) -> None:

@@ -16,7 +16,7 @@ from azure.cosmos import PartitionKey
 
 from offline.provision import cosmos_secret_json, local_gcp_credentials_json
 from offline.servers import CosmosServer, VisionServer, free_port, start_cosmos, start_vision
-from tooling.cosmos_setup import ensure_container
+from tooling.cosmos_setup import DEFAULT_TTL, INDEXING_POLICY, ensure_container
 
 from .conftest import CHECKS
 
@@ -248,16 +248,28 @@ def test_a_missing_container_says_run_cosmos_init(
     assert "tricloud cosmos init" in result.line("Cosmos DB")
 
 
-def test_a_container_with_another_indexing_policy_says_run_cosmos_init(
+@pytest.mark.parametrize(
+    ("path", "settings", "problem"),
+    [
+        ("/owner", {"default_ttl": DEFAULT_TTL}, "indexing policy"),  # indexes everything
+        ("/owner", {"indexing_policy": INDEXING_POLICY}, "time to live is off"),
+        ("/id", {"default_ttl": DEFAULT_TTL}, "partition key is not /owner"),  # before owners
+    ],
+    ids=["indexing-policy", "no-ttl", "partition-key"],
+)
+def test_a_container_set_up_otherwise_says_run_cosmos_init(
     tricloud: Callable[..., Any],
     healthy: dict[str, str],
     new_secret: Callable[[str], str],
     cosmos_server: CosmosServer,
     database_name: str,
+    path: str,
+    settings: dict[str, Any],
+    problem: str,
 ) -> None:
-    other = f"{database_name}-default"
+    other = f"{database_name}-{uuid.uuid4().hex[:6]}"
     database = cosmos_server.client().create_database(other)
-    database.create_container("images", PartitionKey(path="/owner"))
+    database.create_container("images", PartitionKey(path=path), **settings)
     healthy["cosmos"] = new_secret(
         cosmos_secret_json(cosmos_server.endpoint, cosmos_server.key, other)
     )
@@ -265,7 +277,7 @@ def test_a_container_with_another_indexing_policy_says_run_cosmos_init(
     result = tricloud(*doctor_args(healthy))
 
     assert result.code == 1
-    assert "indexing policy" in result.line("Cosmos DB")
+    assert problem in result.line("Cosmos DB")
     assert "tricloud cosmos init" in result.line("Cosmos DB")
 
 

@@ -115,16 +115,17 @@ def test_newest_first_pages_with_continuation(store: DynamoImageStore) -> None:
     assert seen == [str(uuid.UUID(int=n)) for n in reversed(range(25))]
 
 
-def test_abandoned_uploads_are_left_out(store: DynamoImageStore) -> None:
-    # The store's clock says 2023-11-14T22:13:20Z.
-    kept = {**document("alice", 1), "status": "pending"}
-    kept["upload_expires_at"] = "2023-11-14T22:20:00.000+00:00"
-    abandoned = {**document("alice", 2), "status": "pending"}
-    abandoned["upload_expires_at"] = "2023-11-14T22:10:00.000+00:00"
-    for doc in (kept, abandoned, document("alice", 3)):
+def test_uploads_whose_photo_has_not_arrived_are_not_listed(store: DynamoImageStore) -> None:
+    waiting = {**document("alice", 1), "status": "pending"}
+    waiting["upload_expires_at"] = "2026-01-01T00:05:00.000+00:00"
+    arrived = {**document("alice", 2), "status": "pending"}  # no upload_expires_at any more
+    for doc in (waiting, arrived, document("alice", 3)):
         store.put(doc)
     page = store.list_page(GalleryQuery("alice", (), 10, None))
-    assert [item["id"] for item in page.items] == [document("alice", 3)["id"], kept["id"]]
+    assert [item["id"] for item in page.items] == [document("alice", 3)["id"], arrived["id"]]
+    store.put({k: v for k, v in waiting.items() if k != "upload_expires_at"})  # it arrived
+    page = store.list_page(GalleryQuery("alice", (), 10, None))
+    assert waiting["id"] in [item["id"] for item in page.items]
 
 
 def test_same_upload_second_is_ordered_by_id(store: DynamoImageStore) -> None:

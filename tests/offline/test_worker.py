@@ -222,7 +222,7 @@ def test_a_batch_never_holds_more_than_the_batch_size(
     queues: tuple[Any, str, str], offline_stack: OfflineStack
 ) -> None:
     sqs, queue_url, _ = queues
-    batch_size = offline_stack.spec.triggers[0].batch_size  # 16: two receives of 10 overshoot
+    batch_size = offline_stack.spec.triggers[0].batch_size  # from the template
     _send(sqs, queue_url, *(str(n) for n in range(batch_size + 9)))
     handler = PartialHandler(set())
     worker = Worker(

@@ -7,7 +7,7 @@ import { Camera, CameraError, cameraSupported } from "./camera.js";
 import { config } from "./config.js";
 import { byId } from "./dom.js";
 import { handleFileDrops } from "./drops.js";
-import { captureFrame, drawFile, encodeCanvas } from "./encode.js";
+import { captureFrame, drawBitmap, encodeCanvas, readImage } from "./encode.js";
 import { formatBytes } from "./format.js";
 import { UploadError, upload } from "./uploader.js";
 
@@ -35,6 +35,7 @@ export class CaptureView {
       cancel: /** @type {HTMLButtonElement} */ (byId("cancel-upload")),
     };
     this.progress = byId("upload-progress");
+    this.readingProgress = byId("reading-progress");
     this.progressBar = /** @type {HTMLProgressElement} */ (byId("upload-progress-bar"));
     this.progressText = byId("upload-progress-text");
     this.status = byId("capture-status");
@@ -53,6 +54,10 @@ export class CaptureView {
     this.shown = false;
     /** whether a camera start is under way (a second one at once would leave a stream running) */
     this.starting = false;
+    /** counts chosen files: only the latest one's reading may end in the preview */
+    this.choice = 0;
+    /** whether a chosen file is being read (decoded) */
+    this.reading = false;
     this.bind();
     this.render();
   }
@@ -79,6 +84,12 @@ export class CaptureView {
     if (!cameraSupported()) {
       this.showCameraMessage("This browser cannot use a camera on this page. Choose a photo file instead.");
     }
+    // Reloading or closing the tab would lose an upload in flight: the browser asks first.
+    window.addEventListener("beforeunload", (event) => {
+      if (this.state !== "uploading") return;
+      event.preventDefault();
+      event.returnValue = "";
+    });
   }
 
   /** Called when the view is shown. */
@@ -106,7 +117,8 @@ export class CaptureView {
     this.buttons.start.hidden = !cameraSupported() || this.camera.active || busy;
     this.buttons.capture.hidden = state !== "live";
     this.buttons.retake.hidden = !(state === "captured" && this.camera.active);
-    this.buttons.upload.hidden = state !== "captured";
+    this.buttons.upload.hidden = state !== "captured" || this.reading;
+    this.readingProgress.hidden = !this.reading;
     this.buttons.cancel.hidden = !busy;
     this.progress.hidden = !busy;
     this.fileInput.disabled = busy;
@@ -206,15 +218,38 @@ export class CaptureView {
    */
   async useFile(file) {
     if (this.state === "uploading") return;
+    const choice = ++this.choice; // a file chosen later wins over this one
     this.clearError();
     // Some systems give no type for unknown extensions: then decoding decides.
     if (file.type && !file.type.startsWith("image/")) {
+      this.reading = false;
+      this.render();
       this.showError(`“${file.name}” is not an image. Choose a photo (JPEG, PNG or WebP, for example).`);
       return;
     }
+    this.reading = true;
+    this.setStatus(`Reading “${file.name}” (${formatBytes(file.size)})… a large photo takes a few seconds.`);
+    this.render();
+    let bitmap;
     try {
-      await drawFile(file, this.canvas, config.maxEdge);
+      bitmap = await readImage(file);
     } catch (error) {
+      if (choice !== this.choice) return;
+      this.reading = false;
+      this.setStatus("");
+      this.render();
+      this.showError(error instanceof Error ? error.message : "This file cannot be read as an image.");
+      return;
+    }
+    if (choice !== this.choice || this.state === "uploading") {
+      bitmap.close(); // another file was chosen meanwhile: that one is the photo
+      return;
+    }
+    this.reading = false;
+    try {
+      drawBitmap(bitmap, this.canvas, config.maxEdge);
+    } catch (error) {
+      this.render();
       this.showError(error instanceof Error ? error.message : "This file cannot be read as an image.");
       return;
     }

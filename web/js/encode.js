@@ -46,19 +46,27 @@ export function captureFrame(video, canvas, maxEdge) {
 }
 
 /**
- * Decode an image file and draw it onto a canvas (EXIF orientation applied, metadata dropped).
+ * Decode an image file (EXIF orientation applied). Large files take a while: the caller says
+ * so, and may discard the result when the user chose another file meanwhile.
  * @param {Blob} file
- * @param {HTMLCanvasElement} canvas
- * @param {number} maxEdge
- * @returns {Promise<void>} rejects with a readable Error when the file is not a readable image
+ * @returns {Promise<ImageBitmap>} rejects with a readable Error when the file is not a readable image
  */
-export async function drawFile(file, canvas, maxEdge) {
-  let bitmap;
+export async function readImage(file) {
   try {
-    bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+    return await createImageBitmap(file, { imageOrientation: "from-image" });
   } catch {
     throw new Error("This browser cannot read this file as an image. Choose a JPEG, PNG or WebP photo.");
   }
+}
+
+/**
+ * Draw a decoded image onto a canvas, downscaled to fit within `maxEdge`, and release it
+ * (metadata is dropped with it).
+ * @param {ImageBitmap} bitmap
+ * @param {HTMLCanvasElement} canvas
+ * @param {number} maxEdge
+ */
+export function drawBitmap(bitmap, canvas, maxEdge) {
   try {
     drawScaled(bitmap, bitmap.width, bitmap.height, canvas, maxEdge);
   } finally {

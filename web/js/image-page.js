@@ -1,19 +1,18 @@
 /**
- * The #/images/<id> view: fetch the document (polling while a fresh upload is analyzed) and show
- * it, or say clearly why it cannot be shown.
+ * The #/images/<id> view: fetch the document and show it. While the image is pending (in this
+ * tab or any other one opened on its link) it keeps watching with back-off and says so; the
+ * result replaces the waiting state by itself. An id the API does not know gets a clear message.
  */
-import { ApiError, getImage } from "./api.js";
+import { ApiError } from "./api.js";
 import { config } from "./config.js";
 import { byId, clear, h } from "./dom.js";
-import { clearPending, isPending } from "./pending.js";
-import { PollError, waitForAnalysis } from "./poller.js";
+import { WatchCancelled, watchImage } from "./poller.js";
 import { renderResult } from "./result-view.js";
 
-const TIMING = {
-  initialDelay: config.pollInitialDelayMs,
-  factor: config.pollBackoffFactor,
-  maxDelay: config.pollMaxDelayMs,
-  giveUpAfter: config.pollGiveUpMs,
+const BACKOFF = {
+  initialDelay: config.watchInitialDelayMs,
+  factor: config.watchBackoffFactor,
+  maxDelay: config.watchMaxDelayMs,
 };
 
 export class ImagePage {
@@ -23,7 +22,7 @@ export class ImagePage {
     this.error = byId("image-error");
     this.result = byId("image-result");
     /** @type {AbortController|null} */
-    this.polling = null;
+    this.watching = null;
   }
 
   /**
@@ -32,37 +31,47 @@ export class ImagePage {
    */
   async enter(id) {
     this.leave();
-    const polling = new AbortController();
-    this.polling = polling;
+    const watching = new AbortController();
+    this.watching = watching;
     clear(this.result);
     this.hideError();
     this.title.textContent = "Result";
     this.setStatus("Loading…");
+    const since = Date.now();
     try {
-      const doc = isPending(id) ? await this.waitFor(id, polling.signal) : await getImage(id);
-      if (polling.signal.aborted) return;
-      clearPending(id);
+      const doc = await watchImage(id, BACKOFF, watching.signal, (update) =>
+        this.showPending(update.doc, update.error, Date.now() - since),
+      );
+      if (watching.signal.aborted) return;
       this.show(doc);
     } catch (error) {
-      if (polling.signal.aborted || (error instanceof PollError && error.cancelled)) return;
+      if (watching.signal.aborted || error instanceof WatchCancelled) return;
       this.setStatus("");
       this.showError(describe(error, id));
     }
   }
 
   /**
-   * Poll with an "analyzing" status.
-   * @param {string} id
-   * @param {AbortSignal} signal
-   * @returns {Promise<any>}
+   * The waiting state: what is known about the pending image, and that the page keeps checking.
+   * @param {any|null} doc the pending document (null when the API could not be reached)
+   * @param {ApiError|null} error a transient failure of the last request
+   * @param {number} waitedMs how long this view has been waiting
    */
-  waitFor(id, signal) {
+  showPending(doc, error, waitedMs) {
     this.title.textContent = "Analyzing…";
-    this.setStatus("Analyzing the photo… this usually takes a few seconds.");
-    this.result.appendChild(h("div", { class: "spinner", "aria-hidden": "true" }));
-    return waitForAnalysis(id, TIMING, signal, (attempt) => {
-      if (attempt === 8) this.setStatus("Still analyzing… thanks for your patience.");
-    });
+    if (!this.result.querySelector(".spinner")) {
+      this.result.replaceChildren(h("div", { class: "spinner", "aria-hidden": "true" }));
+    }
+    if (error) {
+      this.setStatus(`${error.message} Still trying…`);
+    } else if (doc && doc.stale) {
+      const reason = typeof doc.error === "string" && doc.error ? doc.error : "The analysis is late.";
+      this.setStatus(`${reason} This page keeps checking and shows the result when it comes.`);
+    } else if (waitedMs > config.watchSlowAfterMs) {
+      this.setStatus("Your photo is still being analysed; this is taking longer than usual. The result appears here by itself.");
+    } else {
+      this.setStatus("Your photo is still being analysed; the result appears here by itself.");
+    }
   }
 
   /** @param {any} doc */
@@ -75,10 +84,10 @@ export class ImagePage {
     this.result.replaceChildren(renderResult(doc));
   }
 
-  /** Stop polling when another view is shown. */
+  /** Stop watching when another view is shown. */
   leave() {
-    this.polling?.abort();
-    this.polling = null;
+    this.watching?.abort();
+    this.watching = null;
   }
 
   /** @param {string} text */
@@ -107,7 +116,7 @@ export class ImagePage {
  */
 function describe(error, id) {
   if (error instanceof ApiError && error.status === 404) {
-    return `No analyzed image has the id “${id}” (yet). If you just uploaded it, reload in a moment.`;
+    return `No image has the id “${id}” (an upload that was never finished is removed once its link expires).`;
   }
   if (error instanceof ApiError && error.status === 400) return `“${id}” is not a valid image id.`;
   if (error instanceof Error) return error.message;

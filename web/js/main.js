@@ -9,13 +9,12 @@
  *   camera.js       getUserMedia preview, camera list and switching
  *   encode.js       downscale to the max edge and encode JPEG
  *   uploader.js     pre-signed POST with XHR progress and cancel
- *   poller.js       wait for the analysis with backoff, then give up
- *   pending.js      uploads of this tab whose result may still be coming
+ *   poller.js       watch a pending image with back-off for as long as it is pending
  *   notice.js       a non-modal notice above the views (an upload done while elsewhere)
  *   drops.js        files dragged onto the page (never opened by the browser instead of it)
  *   capture.js      the capture view (camera, file, drop, upload)
  *   image-page.js   the result view's controller; result-view.js renders a document
- *   gallery.js      the gallery view; thumbnails.js loads its photos lazily
+ *   gallery.js      the gallery view (thumbnails come with the list; pending cards are watched)
  *   dom.js, format.js  element and text helpers (never HTML strings)
  */
 import { CaptureView } from "./capture.js";
@@ -23,7 +22,6 @@ import { byId } from "./dom.js";
 import { GalleryView } from "./gallery.js";
 import { ImagePage } from "./image-page.js";
 import { Notice } from "./notice.js";
-import { markPending } from "./pending.js";
 import { imageHash, startRouter } from "./router.js";
 
 const sections = {
@@ -38,7 +36,6 @@ let current = null;
 
 const notice = new Notice();
 const capture = new CaptureView((id) => {
-  markPending(id);
   // Only a user still watching the upload is taken to its result; one who has moved on is told.
   if (current === "capture") window.location.hash = imageHash(id);
   else notice.show("Your photo is uploaded and being analyzed.", { text: "See its result", href: imageHash(id) });
@@ -69,12 +66,14 @@ function show(route) {
 
   document.title = `${titles[route.name]} — tricloud`;
   notice.viewShown(window.location.hash);
+  // Back from a photo to its gallery listing keeps the loaded pages and the scroll position.
+  let restored = false;
   if (route.name === "capture") capture.enter();
   else if (route.name === "image") imagePage.enter(route.id);
-  else if (route.name === "gallery") gallery.enter(route.label);
+  else if (route.name === "gallery") restored = gallery.enter(route.label, { restore: current === "image" });
 
   // Move focus to the new view's heading on navigation (not on the first load).
-  if (current !== null) sections[route.name].querySelector("h1")?.focus();
+  if (current !== null) sections[route.name].querySelector("h1")?.focus({ preventScroll: restored });
   current = route.name;
 }
 

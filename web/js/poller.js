@@ -1,76 +1,72 @@
 /**
- * Wait for an image's analysis: poll the detail endpoint with growing delays while it answers
- * 404 (not analyzed yet) or a transient error, and give up after a while.
+ * Watch an image while it is pending: ask the detail endpoint again with growing delays for as
+ * long as the image is `pending` (or the API is briefly unreachable), and hand every answer to
+ * the caller so it can say what is going on. It never gives up on its own; leaving the view
+ * stops it. An image the API does not know (404) or a bad id (400) ends the watch at once.
  */
 import { ApiError, getImage } from "./api.js";
 
-/** Polling stopped without a result: gave up, or was cancelled. */
-export class PollError extends Error {
-  /**
-   * @param {string} message readable sentence
-   * @param {boolean} [cancelled]
-   */
-  constructor(message, cancelled = false) {
-    super(message);
-    this.name = "PollError";
-    this.cancelled = cancelled;
+/** Watching stopped because the view was left. */
+export class WatchCancelled extends Error {
+  constructor() {
+    super("Stopped watching.");
+    this.name = "WatchCancelled";
   }
 }
 
 /**
- * The delays (ms) between attempts, growing by `factor` up to `maxDelay`, until `giveUpAfter`
- * milliseconds have been spent waiting in total.
- * @param {{initialDelay: number, factor: number, maxDelay: number, giveUpAfter: number}} timing
- * @returns {number[]}
+ * @typedef {{initialDelay: number, factor: number, maxDelay: number}} Backoff
  */
-export function backoffSchedule({ initialDelay, factor, maxDelay, giveUpAfter }) {
-  const delays = [];
-  let delay = initialDelay;
-  let total = 0;
-  while (total + delay <= giveUpAfter) {
-    delays.push(delay);
-    total += delay;
-    delay = Math.min(maxDelay, Math.round(delay * factor));
-  }
-  return delays;
+
+/**
+ * The next delay (ms): `initialDelay` first, then growing by `factor` up to `maxDelay`.
+ * @param {number|null} previous the last delay, or null before the first
+ * @param {Backoff} backoff
+ * @returns {number}
+ */
+export function nextDelay(previous, { initialDelay, factor, maxDelay }) {
+  if (previous === null) return initialDelay;
+  return Math.min(maxDelay, Math.round(previous * factor));
 }
 
 /**
- * Whether a failed detail request is worth retrying.
+ * Whether a failed detail request is worth asking again (network, throttled, server trouble).
  * @param {unknown} error
  * @returns {boolean}
  */
-function retryable(error) {
+function transient(error) {
   if (!(error instanceof ApiError)) return false;
-  const { status } = error;
-  return status === 404 || status === 0 || status === 429 || status >= 500;
+  return error.status === 0 || error.status === 429 || error.status >= 500;
 }
 
 /**
- * Poll until the document exists.
+ * Fetch the image and, while it is pending, keep fetching it with back-off.
  * @param {string} id image id
- * @param {{initialDelay: number, factor: number, maxDelay: number, giveUpAfter: number}} timing
- * @param {AbortSignal} signal abort to stop polling (rejects with `cancelled: true`)
- * @param {(attempt: number) => void} [onAttempt] called before each request
- * @returns {Promise<any>} the document; rejects with PollError, or ApiError for a non-retryable answer
+ * @param {Backoff} backoff
+ * @param {AbortSignal} signal abort to stop (rejects with WatchCancelled)
+ * @param {(update: {doc: any|null, error: ApiError|null, attempt: number}) => void} onUpdate
+ *   called with each pending answer, or with a transient error
+ * @returns {Promise<any>} the document once it is `done` or `failed`; rejects with an ApiError
+ *   that is not worth repeating (404, 400)
  */
-export async function waitForAnalysis(id, timing, signal, onAttempt = () => {}) {
-  const delays = [0, ...backoffSchedule(timing)];
-  for (const [attempt, delay] of delays.entries()) {
-    await sleep(delay, signal);
-    onAttempt(attempt + 1);
-    let document = null;
+export async function watchImage(id, backoff, signal, onUpdate) {
+  let delay = null;
+  for (let attempt = 1; ; attempt += 1) {
+    if (signal.aborted) throw new WatchCancelled();
+    let doc = null;
     try {
-      document = await getImage(id);
+      doc = await getImage(id);
     } catch (error) {
-      if (!retryable(error)) throw error;
+      if (signal.aborted) throw new WatchCancelled();
+      if (!transient(error)) throw error;
+      onUpdate({ doc: null, error: /** @type {ApiError} */ (error), attempt });
     }
-    if (signal.aborted) throw new PollError("Stopped waiting.", true);
-    if (document) return document;
+    if (signal.aborted) throw new WatchCancelled();
+    if (doc && doc.status !== "pending") return doc;
+    if (doc) onUpdate({ doc, error: null, attempt });
+    delay = nextDelay(delay, backoff);
+    await sleep(delay, signal);
   }
-  const seconds = Math.round(timing.giveUpAfter / 1000);
-  const unit = seconds === 1 ? "second" : "seconds";
-  throw new PollError(`The analysis is taking longer than ${seconds} ${unit}. Check the gallery later.`);
 }
 
 /**
@@ -82,7 +78,7 @@ export async function waitForAnalysis(id, timing, signal, onAttempt = () => {}) 
 function sleep(ms, signal) {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
-      reject(new PollError("Stopped waiting.", true));
+      reject(new WatchCancelled());
       return;
     }
     const timer = setTimeout(() => {
@@ -91,7 +87,7 @@ function sleep(ms, signal) {
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(new PollError("Stopped waiting.", true));
+      reject(new WatchCancelled());
     };
     signal.addEventListener("abort", onAbort, { once: true });
   });

@@ -5,6 +5,7 @@
  */
 import { h, svg } from "./dom.js";
 import { clamp01, formatBytes, formatDate, formatLikelihood, formatPercent } from "./format.js";
+import { galleryHash } from "./router.js";
 
 const SAFE_SEARCH_NAMES = /** @type {const} */ ([
   ["adult", "Adult"],
@@ -147,7 +148,16 @@ function renderLabels(labels) {
   if (!labels.length) {
     return panel("labels-title", "Labels", h("p", { class: "hint" }, "No labels were found for this photo."));
   }
-  return panel("labels-title", "Labels", renderBars(labels.map((label) => [label.description, label.score])));
+  const rows = labels.map((label) => [label.description, label.score]);
+  const list = renderBars(/** @type {Array<[unknown, unknown]>} */ (rows), (name) =>
+    h("a", { href: galleryHash(name), title: `Show every photo labelled “${name}”` }, name),
+  );
+  return panel(
+    "labels-title",
+    "Labels",
+    list,
+    h("p", { class: "hint" }, "Choose a label to see every photo that has it."),
+  );
 }
 
 /**
@@ -162,9 +172,10 @@ function renderObjects(objects) {
 /**
  * Rows of "name — bar — 93%"; the bar is decoration, the percentage is the information.
  * @param {Array<[unknown, unknown]>} rows name and 0..1 score
+ * @param {(name: string) => Node} [nameNode] what shows the name (plain text by default)
  * @returns {HTMLElement}
  */
-function renderBars(rows) {
+function renderBars(rows, nameNode = (name) => document.createTextNode(name)) {
   const list = h("ul", { class: "bars" });
   for (const [name, score] of rows) {
     const fill = h("span", { class: "bar-fill" });
@@ -173,7 +184,7 @@ function renderBars(rows) {
       h(
         "li",
         { class: "bar-row" },
-        h("span", { class: "bar-name", text: String(name) }),
+        h("span", { class: "bar-name" }, nameNode(String(name))),
         h("span", { class: "bar-track", "aria-hidden": "true" }, fill),
         h("span", { class: "bar-value", text: formatPercent(Number(score)) }),
       ),
@@ -235,6 +246,7 @@ function renderFacts(doc) {
   /** @type {Array<[string, string]>} */
   const rows = [
     ["Status", doc.status === "failed" ? "failed" : "done"],
+    ["Uploaded", formatDate(doc.uploaded_at)],
     ["Size", size ? formatBytes(size) : "unknown"],
     ["Dimensions", width && height ? `${width} × ${height} px` : "unknown"],
     ["Type", typeof doc.content_type === "string" ? doc.content_type : "unknown"],
