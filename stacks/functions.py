@@ -199,6 +199,7 @@ class Functions(Construct):
             },
         )
         self.detail.add_to_role_policy(_allow("s3:GetObject", uploads_arn))
+        self.detail.add_to_role_policy(_allow("s3:GetObject", thumbs_arn))
 
         # The document store: the Cosmos secret, or exactly the table calls each one makes.
         if secrets.cosmos is not None:

@@ -83,14 +83,14 @@ def _acknowledge_design(stack: TricloudStack) -> None:
         f"{stack.stack_name.lower()}-uploads-<AWS::AccountId>-<AWS::Region>/thumbs/*]",
         "Object-level permission on the thumbs/ prefix only: thumbnail keys follow the image "
         "ids made per upload; one action per function (s3:PutObject for analyze, "
-        "s3:GetObject for list_images, which signs the gallery's thumbnail URLs).",
+        "s3:GetObject for list_images and detail, which sign thumbnail URLs).",
     )
     functions = stack.functions
     for function in functions.all:
         findings = [XRAY]
         if function is not functions.list_images:
             findings.append(uploads)
-        if function in (functions.analyze, functions.list_images):
+        if function in (functions.analyze, functions.list_images, functions.detail):
             findings.append(thumbs)
         if function is functions.analyze and not stack.config.uses_gcp:
             findings.append(REKOGNITION)

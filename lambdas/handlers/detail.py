@@ -53,22 +53,23 @@ def _image_id(raw: str) -> str:
 
 @app.get("/api/images/<image_id>")
 def get_image(image_id: str) -> Any:
-    """The document (``pending`` until analysed) plus ``image_url`` once it is analysed."""
+    """The document (``pending`` until analysed) with its photo and thumbnail URLs."""
     image_id = _image_id(image_id)
     now = datetime.now(UTC)
     document = _store().get(request_owner(app), image_id)
     if document is None or is_abandoned(document, now):
         raise NotFoundError("No image has this id.")
     document = with_lifecycle(document, now)
-    image_url = None
+    image_url = thumb_url = None
+    ttl = _config().image_url_ttl_seconds
     if document.get("status") != "pending":
         # Served with the type its bytes were verified to be (failed uploads: as a download).
         verified = document.get("content_type") if document.get("status") == "done" else None
-        image_url = _storage().presign_download(
-            str(document["image_fname"]), _config().image_url_ttl_seconds, verified
-        )
+        image_url = _storage().presign_download(str(document["image_fname"]), ttl, verified)
+    if isinstance(document.get("thumb_fname"), str) and document["thumb_fname"]:
+        thumb_url = _storage().presign_download(document["thumb_fname"], ttl, "image/jpeg")
     logger.info("Served an image", image_id=image_id, status=document.get("status"))
-    return json_response(200, detail_view(document, image_url))
+    return json_response(200, detail_view(document, image_url, thumb_url))
 
 
 @logger.inject_lambda_context(

@@ -272,11 +272,13 @@ def list_item(document: dict[str, Any], thumb_url: str | None) -> dict[str, Any]
     }
 
 
-def detail_view(document: dict[str, Any], image_url: str | None) -> dict[str, Any]:
-    """The document without the store's internal properties, plus the image URL."""
+def detail_view(
+    document: dict[str, Any], image_url: str | None, thumb_url: str | None = None
+) -> dict[str, Any]:
+    """The document without the store's internal properties, plus the photo's URLs."""
     public = {
         k: v
         for k, v in document.items()
         if k not in _SYSTEM_KEYS and k not in ("label_prefixes", "upload_expires_at")
     }
-    return {**public, "image_url": image_url}
+    return {**public, "image_url": image_url, "thumb_url": thumb_url}

@@ -8,6 +8,7 @@ import io
 import json
 import re
 import struct
+import time
 import urllib.request
 import zlib
 from pathlib import Path
@@ -160,10 +161,17 @@ def _analysed_images(app_url: str, count: int) -> None:
     with urllib.request.urlopen(f"{app_url}/api/images?limit=100", timeout=10) as response:
         done = [i for i in json.load(response)["items"] if i["status"] == "done"]
     names = ["coffee", "rocket", "astronaut", "chelsea"]
+    uploaded = []
     for n in range(len(done), count):
         buffer = io.BytesIO()
         sample_photo(names[n % len(names)]).save(buffer, "JPEG", quality=85)
-        upload_bytes_directly(app_url, buffer.getvalue())
+        uploaded.append(upload_bytes_directly(app_url, buffer.getvalue()))
+    for image_id in uploaded:  # bounded wait until each is analysed
+        for _ in range(600):
+            detail = requests.get(f"{app_url}/api/images/{image_id}", timeout=10).json()
+            if detail["status"] != "pending":
+                break
+            time.sleep(0.1)
 
 
 def test_back_from_a_photo_keeps_the_scroll_position_and_loaded_pages(
@@ -278,3 +286,32 @@ def test_a_pending_image_appears_by_itself_in_another_tab(page: Page, app_url: s
     assert posted.status_code == 204, posted.text
     expect(page.get_by_role("heading", name="Result")).to_be_visible(timeout=RESULT_TIMEOUT_MS)
     expect(page.get_by_role("region", name="Labels")).to_be_visible()
+
+
+def test_a_late_image_says_why_and_keeps_watching(page: Page, app_url: str) -> None:
+    """A pending image the API marks stale (here its answer is given by the test: reaching that
+    state for real takes minutes) shows the API's reason and keeps being watched."""
+    image_id = "6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f"
+    reason = (
+        "The analysis failed 3 times (Vision is unavailable: 503); the upload is in the "
+        "dead-letter queue until an operator redrives it."
+    )
+    asked: list[str] = []
+
+    def late(route: Route) -> None:
+        asked.append(route.request.url)
+        body = {"id": image_id, "status": "pending", "stale": True, "error": reason}
+        route.fulfill(status=200, json={**body, "image_url": None, "thumb_url": None})
+
+    page.route(f"**/api/images/{image_id}", late)
+    page.goto(f"{app_url}/#/images/{image_id}")
+    expect(page.get_by_role("heading", name="Analysis delayed")).to_be_visible()
+    expect(page.locator("#image-status")).to_contain_text(reason)
+    expect(page.locator("#image-status")).to_contain_text("keeps checking")
+    screenshot(page, "35-late-result")
+    _phone_screenshot(page, "35-late-result-phone")
+    for _ in range(100):  # bounded wait (no timing asserted): it keeps asking while pending
+        if len(asked) >= 3:
+            break
+        page.wait_for_timeout(100)
+    assert len(asked) >= 3

@@ -114,7 +114,7 @@ def test_analyze_outlasts_a_vision_batch(default: Synth) -> None:
     [
         ("presign", [("s3:PutObject", UPLOADS_ARN)]),
         ("analyze", [("s3:GetObject", UPLOADS_ARN), ("s3:PutObject", THUMBS_ARN)]),
-        ("detail", [("s3:GetObject", UPLOADS_ARN)]),
+        ("detail", [("s3:GetObject", UPLOADS_ARN), ("s3:GetObject", THUMBS_ARN)]),
         ("list_images", [("s3:GetObject", THUMBS_ARN)]),  # signs the thumbnail URLs
     ],
 )
@@ -123,9 +123,13 @@ def test_s3_access_is_one_action_per_prefix(
 ) -> None:
     statements = _statements(default, _functions(default)[name])
     s3 = [s for s in statements if any(a.startswith("s3:") for a in _actions(s))]
-    assert s3 == [
-        {"Action": action, "Effect": "Allow", "Resource": resource} for action, resource in grants
-    ]
+    assert all(s["Effect"] == "Allow" and isinstance(s["Action"], str) for s in s3)
+    granted = [
+        (s["Action"], resource)
+        for s in s3
+        for resource in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+    ]  # CDK merges two grants of one action into one statement with two resources
+    assert sorted(map(repr, granted)) == sorted(map(repr, grants))
 
 
 @pytest.mark.parametrize(

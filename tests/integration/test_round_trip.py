@@ -38,6 +38,7 @@ def test_photos_round_trip(stack: Stack) -> None:
     assert document["uploaded_at"] < document["analyzed_at"]
     assert document["analyzed_at"].endswith("+00:00")
     assert document["thumb_fname"] == f"thumbs/public/{cat_id}.jpg"
+    assert requests.get(document["thumb_url"], timeout=10).status_code == 200
     assert not {"_rid", "_self", "_etag", "_ts", "ttl", "label_prefixes"} & set(document)
     # The short-lived URL really serves the uploaded bytes.
     image = requests.get(document["image_url"], timeout=10)

@@ -188,6 +188,8 @@ export class CaptureView {
 
   /** Freeze the current camera frame as the photo to upload. */
   capture() {
+    this.choice += 1; // a file still being read no longer replaces this photo
+    this.reading = false;
     try {
       captureFrame(this.video, this.canvas, config.maxEdge);
     } catch (error) {

@@ -132,8 +132,7 @@ export class GalleryView {
     try {
       const doc = await watchImage(id, backoff, signal, () => {});
       if (signal.aborted || !card.isConnected) return;
-      // The detail answer has the photo's URL, not the thumbnail's: good enough for one card.
-      card.replaceWith(this.card({ ...doc, thumb_url: doc.image_url, top_labels: doc.labels }));
+      card.replaceWith(this.card({ ...doc, top_labels: doc.labels }));
     } catch (error) {
       if (error instanceof WatchCancelled) return;
       // Gone (404) or unreadable: leave the card as it is; the next listing tells.

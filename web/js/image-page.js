@@ -36,6 +36,7 @@ export class ImagePage {
     clear(this.result);
     this.hideError();
     this.title.textContent = "Result";
+    this.status.classList.remove("status-warning");
     this.setStatus("Loading…");
     const since = Date.now();
     try {
@@ -58,7 +59,9 @@ export class ImagePage {
    * @param {number} waitedMs how long this view has been waiting
    */
   showPending(doc, error, waitedMs) {
-    this.title.textContent = "Analyzing…";
+    const late = Boolean(doc && doc.stale);
+    this.title.textContent = late ? "Analysis delayed" : "Analyzing…";
+    this.status.classList.toggle("status-warning", late);
     if (!this.result.querySelector(".spinner")) {
       this.result.replaceChildren(h("div", { class: "spinner", "aria-hidden": "true" }));
     }
@@ -76,6 +79,7 @@ export class ImagePage {
 
   /** @param {any} doc */
   show(doc) {
+    this.status.classList.remove("status-warning");
     const failed = doc.status === "failed";
     this.title.textContent = failed ? "Analysis failed" : "Result";
     const count = Array.isArray(doc.labels) ? doc.labels.length : 0;
