@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, cost, latency, synth, throughput, upload_size
+from bench import access, coldstart, cost, latency, synth, throughput, upload_size
 from bench.bundles import WORK_DIR, synthesized_functions
 from bench.offline import offline_stack
 from bench.photos import PHOTOS, frame, page_jpeg, page_tunables
@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             memory = by_name["analyze"].memory_mb
             run("throughput", lambda: throughput.section(stack, images, rounds, memory))
             run("latency", lambda: latency.section(stack, images, uploads, tunables))
+            run("access", lambda: access.section(stack, 3 if quick else 5, 20 if quick else 60))
     except Exception as error:  # a server did not start: the sections that need it fail
         traceback.print_exc()
         failures["offline stack"] = _failure(error)

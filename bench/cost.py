@@ -43,6 +43,7 @@ PRICES: dict[str, tuple[float, str]] = {
     # SafeSearch is free when Label Detection is requested for the same image.
     "vision_SAFE_SEARCH_DETECTION": (1.50 / 1000, "unit"),
     "vision_IMAGE_PROPERTIES": (1.50 / 1000, "unit"),
+    "dynamodb_write_request_unit": (0.625 / 1e6, "WRU"),
     "cosmos_ru": (0.25 / 1e6, "RU"),
     "cosmos_storage_gb_month": (0.25, "GB-month"),
 }
@@ -51,6 +52,9 @@ PRICES: dict[str, tuple[float, str]] = {
 RU_POINT_READ_PER_KB = 1.0
 RU_WRITE_PER_KB = 5.5
 RU_QUERY_PAGE = 3.0
+#: The daily cap: one conditional UpdateItem on the user's and one on the deployment's counter
+#: per upload, each item well under 1 KB (one write request unit); TTL deletes are free.
+CAP_WRITES_PER_IMAGE = 2
 #: SQS: S3 sends one message per upload; Lambda receives and deletes up to 10 per call.
 SQS_MESSAGES_PER_CALL = 10
 
@@ -167,6 +171,12 @@ def per_1000(inputs: CostInputs, images: int = 1000) -> list[CostLine]:
             f"{write_ru + read_ru + query_ru:,.0f} RU (est.) x {_fmt('cosmos_ru', 1e6, '/M')} + "
             f"{n * inputs.document_bytes / 1024**2:,.1f} MB x 1 month x "
             f"{_fmt('cosmos_storage_gb_month', 1, '/GB')}",
+        ),
+        CostLine(
+            "DynamoDB (cap counters)",
+            n * CAP_WRITES_PER_IMAGE * _price("dynamodb_write_request_unit"),
+            f"{n * CAP_WRITES_PER_IMAGE:,} conditional UpdateItem x 1 WRU x "
+            f"{_fmt('dynamodb_write_request_unit', 1e6, '/M')} (on-demand)",
         ),
     ]
     total = sum(line.usd for line in lines)

@@ -77,8 +77,12 @@ def offline_stack(work_dir: Path) -> Iterator[OfflineStack]:
                 partial(start_vision, log_dir),
             ]
         )
+        # Public mode: the pipeline's numbers need no sign-in (bench/access.py compares modes).
         stack = provision_offline(
-            moto.endpoint, cosmos, synthesized_template(), site_origins=[SITE_ORIGIN]
+            moto.endpoint,
+            cosmos,
+            synthesized_template({"access": "public"}),
+            site_origins=[SITE_ORIGIN],
         )
         env = lambda_environment(
             stack.spec.functions.values(),

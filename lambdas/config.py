@@ -24,6 +24,7 @@ __all__ = [
     "ProviderChoice",
     "RetryConfig",
     "StorageConfig",
+    "UsageConfig",
     "VisionConfig",
 ]
 
@@ -231,3 +232,21 @@ class DynamoConfig:
     def from_env(cls, env: Mapping[str, str] = os.environ) -> DynamoConfig:
         """Read IMAGES_TABLE."""
         return cls(table=_required(env, "IMAGES_TABLE"))
+
+
+@dataclass(frozen=True)
+class UsageConfig:
+    """The daily cap: the counter table and the limits (uploads per UTC day)."""
+
+    table: str
+    daily_limit: int
+    daily_limit_per_user: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> UsageConfig:
+        """Read USAGE_TABLE, DAILY_IMAGE_LIMIT and DAILY_IMAGE_LIMIT_PER_USER."""
+        return cls(
+            table=_required(env, "USAGE_TABLE"),
+            daily_limit=_int(env, "DAILY_IMAGE_LIMIT", 1000, 1, 1_000_000),
+            daily_limit_per_user=_int(env, "DAILY_IMAGE_LIMIT_PER_USER", 100, 1, 1_000_000),
+        )

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["ApiError", "BadRequestError", "NotFoundError", "ServiceUnavailableError"]
+__all__ = [
+    "ApiError",
+    "BadRequestError",
+    "NotFoundError",
+    "ServiceUnavailableError",
+    "UnauthorizedError",
+]
 
 
 class ApiError(Exception):
@@ -14,6 +20,8 @@ class ApiError(Exception):
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        #: Extra response headers (e.g. ``Retry-After``).
+        self.headers: dict[str, str] = {}
         if code is not None:
             self.code = code
 
@@ -23,6 +31,13 @@ class BadRequestError(ApiError):
 
     status = 400
     code = "bad_request"
+
+
+class UnauthorizedError(ApiError):
+    """The request carries no signed-in user (401)."""
+
+    status = 401
+    code = "unauthorized"
 
 
 class NotFoundError(ApiError):

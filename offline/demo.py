@@ -11,6 +11,10 @@ While it runs it supervises the servers: one that dies is restarted on the same 
 with one line on stderr. moto and cosmosdb-server journal their writes under
 ``DIR/state/``, so a restart (of one server, or of the demo with the same ``--data``)
 keeps photos, documents and queued messages. Ctrl-C or SIGTERM stops everything.
+
+Private mode (the default, as the stack's) provisions the template's Cognito user pool on
+moto and a demo user whose e-mail and password it prints; ``--access public`` synthesizes
+the template with ``access=public``: the open demo without sign-in.
 """
 
 from __future__ import annotations
@@ -31,19 +35,23 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from offline.cognito import ensure_user, pool_environment, pool_of_stack
 from offline.lambda_env import lambda_environment
 from offline.provision import ProvisionError, provision_offline
 from offline.servers import ServerGroup, ServerStartError, start_cosmos, start_moto, start_vision
 from offline.servers.functions import WORKER_NAME, start_devserver, start_worker
 from offline.servers.process import ManagedProcess, port_is_open
 from offline.synth import SynthError, synthesized_template
-from tooling.env_file import FILE_NAME, demo_settings, write_env_file
+from tooling.env_file import DEMO_EMAIL, DEMO_PASSWORD, FILE_NAME, demo_settings, write_env_file
+from tooling.user_pool import new_password
 
 DEFAULT_PORT = 8000
 _WATCH_SECONDS = 0.5
 _RESTART_ATTEMPTS = 3
 LABELS_PROVIDERS = ("google-vision", "rekognition")
 IMAGE_STORES = ("cosmos", "dynamodb")
+#: The demo user of private mode (example.com never receives mail).
+DEMO_USER_EMAIL = "demo@example.com"
 
 HELP = """\
 Run tricloud offline: the page and API on http://127.0.0.1:PORT, with moto (S3, SQS,
@@ -60,9 +68,16 @@ they also survive a restart of the demo (the same gallery next time), together w
 server logs and the TLS certificate. Without --data, DIR is a temporary folder, removed
 on exit.
 
+Private mode (the default) signs in like the deployed stack: the template's Cognito user
+pool on moto, a demo user whose e-mail and password are printed with the URL (a new password
+each start), and the API's Cognito authorizer enforced by the dev server. --access public is
+the open demo (no sign-in).
+
 While it runs, DIR/demo.env holds its connection settings (addresses, secret ids, the
-CA bundle path; no secret values): `tricloud doctor --env-file DIR/demo.env` checks the
-whole running stack. The file is removed on exit, as its addresses die with the demo.
+CA bundle path, the user pool and the demo user; no cloud secret): `tricloud doctor
+--env-file DIR/demo.env` checks the whole running stack, `tricloud token --env-file
+DIR/demo.env` prints an ID token. The file is removed on exit, as its addresses die with
+the demo.
 """
 
 
@@ -101,6 +116,12 @@ def register(subparsers: Any) -> None:
         metavar="DIR",
         help="keep photos, documents, queues, logs and the TLS certificate here",
     )
+    parser.add_argument(
+        "--access",
+        choices=("private", "public"),
+        default="private",
+        help="private: sign-in with a demo user (default); public: the open demo",
+    )
     parser.set_defaults(func=run)
 
 
@@ -134,7 +155,13 @@ def run(args: argparse.Namespace) -> int:
     previous = _install_signal_handlers(stop)
     try:
         settings = _start(
-            running, run_dir, log_dir, port, stop, providers=(args.labels, args.store)
+            running,
+            run_dir,
+            log_dir,
+            port,
+            stop,
+            access=args.access,
+            providers=(args.labels, args.store),
         )
         if settings is None:
             print("tricloud demo: stopping.", file=sys.stderr)
@@ -143,6 +170,11 @@ def run(args: argparse.Namespace) -> int:
         elapsed = time.monotonic() - started_at
         print(f"tricloud is running at http://127.0.0.1:{port}", flush=True)
         print(f"Check it with: {check_command(env_file)}", flush=True)
+        if DEMO_EMAIL in settings:
+            print(
+                f"Sign in as {settings[DEMO_EMAIL]} with password {settings[DEMO_PASSWORD]}",
+                flush=True,
+            )
         print(
             f"(started in {elapsed:.1f} s; logs in {log_dir}; Ctrl-C to stop)",
             file=sys.stderr,
@@ -185,6 +217,7 @@ def _start(
     port: int,
     stop: threading.Event,
     *,
+    access: str = "private",
     providers: tuple[str, str] = ("google-vision", "cosmos"),
 ) -> dict[str, str] | None:
     """Start everything; return the demo's connection settings, None when a stop was requested.
@@ -202,7 +235,9 @@ def _start(
     if store == "cosmos":
         starters.append(partial(start_cosmos, run_dir, log_dir, journal=state / "cosmos.jsonl"))
     with ThreadPoolExecutor(max_workers=1) as pool:
-        template = pool.submit(synthesized_template, {"labels": labels, "store": store})
+        template = pool.submit(
+            synthesized_template, {"access": access, "labels": labels, "store": store}
+        )
         started = running.start_together(starters)
         moto, vision = started[0], started[1]
         cosmos = started[2] if store == "cosmos" else None
@@ -218,6 +253,18 @@ def _start(
         vision_endpoint=vision.endpoint,
         cosmos_ca_bundle=cosmos.ca_bundle if cosmos is not None else None,
     )
+    published = dict(functions_env)
+    authorizers = list(stack.spec.api.authorizers.values())
+    if access == "private" and authorizers:
+        user_pool = pool_of_stack(moto.endpoint, authorizers[0].provider_arns)
+        password = new_password()
+        ensure_user(user_pool, DEMO_USER_EMAIL, password)
+        functions_env |= pool_environment(user_pool)
+        published |= {
+            **pool_environment(user_pool),
+            DEMO_EMAIL: DEMO_USER_EMAIL,
+            DEMO_PASSWORD: password,
+        }
     env = {**os.environ, **functions_env, "POWERTOOLS_METRICS_DISABLED": "true"}
     if stop.is_set():
         return None
@@ -227,7 +274,7 @@ def _start(
             partial(start_devserver, env, port, stack_file, log_dir),
         ],
     )
-    return None if stop.is_set() else demo_settings(site[0], functions_env)
+    return None if stop.is_set() else demo_settings(site[0], published)
 
 
 def _supervise(running: ServerGroup, stop: threading.Event) -> int:

@@ -9,6 +9,12 @@ Every answer carries the security headers CloudFront adds in AWS (``stacks/site.
 with the CSP naming the local S3 endpoint as the upload origin, so the page meets the
 same policy offline; HSTS is left out because the demo is plain HTTP on 127.0.0.1.
 
+In private mode (``ACCESS_MODE``, the default) the template's Cognito authorizer is enforced:
+a method whose ``AuthorizationType`` is not ``NONE`` needs a valid ID token of the user pool
+on moto, checked as API Gateway does (:mod:`offline.cognito`); the claims reach the function
+in ``requestContext.authorizer``. ``/config.json`` is the page's runtime config, as the
+stack's BucketDeployment writes it.
+
 ``python -m offline.devserver --port N --stack FILE`` with the handler environment set;
 ``FILE`` is the stack spec read from the synthesized template (routes, functions).
 """
@@ -38,6 +44,8 @@ from offline.apigateway import (
     http_response,
     proxy_event,
 )
+from offline.cfn import REGION
+from offline.cognito import UserPool, gateway_authorizer, pool_from_env
 from offline.lambda_runtime import FunctionHost
 from offline.service import configure_logging, serve_until_stopped, stop_on_sigterm
 from offline.stack_model import SiteSpec, StackSpec
@@ -64,6 +72,20 @@ def security_headers(upload_origin: str) -> list[tuple[str, str]]:
     ]
 
 
+def page_config(pool: UserPool | None) -> dict[str, str]:
+    """``/config.json``: what the stack writes for the page (stacks/tricloud_stack.py), with
+    moto as the Cognito endpoint."""
+    if pool is None:
+        return {"access": "public"}
+    return {
+        "access": "private",
+        "region": REGION,
+        "user_pool_id": pool.pool_id,
+        "client_id": pool.client_id,
+        "cognito_endpoint": pool.endpoint,
+    }
+
+
 def upload_origin_from_env(env: Mapping[str, str]) -> str:
     """The origin of the local S3 endpoint (``AWS_ENDPOINT_URL``), where uploads go."""
     url = urlsplit(env.get("AWS_ENDPOINT_URL", ""))
@@ -85,12 +107,17 @@ class DevServer(ThreadingHTTPServer):
         gateway: Gateway,
         site: SiteSpec | None = None,
         request_timeout: float = REQUEST_TIMEOUT_SECONDS,
+        pool: UserPool | None = None,
     ) -> None:
         super().__init__(address, DevRequestHandler)
         self.functions = dict(functions)
         self.web_root = web_root.resolve()
         self.security_headers = security_headers(upload_origin)
         self.gateway = gateway
+        if pool is not None:
+            # The one authorization hook of the gateway (offline.apigateway.Gateway.authorizer).
+            gateway.authorizer = gateway_authorizer(pool, gateway)
+        self.page_config = json.dumps(page_config(pool)).encode()
         self.site = site
         self.request_timeout = request_timeout
         #: Invocations run here so that a request can stop waiting at the route's timeout.
@@ -194,6 +221,9 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         return body, None
 
     def _static(self, path: str) -> HttpResponse:
+        if path == "/config.json":
+            headers = [("Content-Type", "application/json"), *_STATIC_HEADERS]
+            return HttpResponse(200, headers, self.server.page_config)
         root = self.server.web_root
         target = (root / path.lstrip("/")).resolve()
         if target.is_dir():
@@ -265,6 +295,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(LOG)
     stop_on_sigterm()
     spec = StackSpec.load(args.stack)
+    try:
+        pool = pool_from_env(os.environ)
+    except ValueError as error:
+        LOG.error("cannot guard the API: %s", error)
+        return 1
     functions = load_functions(spec)
     try:
         server = DevServer(
@@ -274,6 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             upload_origin_from_env(os.environ),
             gateway=Gateway(spec.api),
             site=spec.site,
+            pool=pool,
         )
     except OSError as error:
         LOG.error("cannot listen on 127.0.0.1:%d: %s", args.port, error)

@@ -1,17 +1,22 @@
-"""The REST API: the DESIGN routes under `/api`, validated, throttled, logged and traced.
+"""The REST API: the routes under `/api`, validated, throttled, logged and traced.
 
 CloudFront forwards `/api/*` to the stage (origin path `/<stage>`), so the Lambda functions see
 the resource paths `/api/health`, `/api/uploads`, `/api/images`, `/api/images/{id}` unchanged.
+In private mode a Cognito user pool authorizer guards every route but `/api/health`: a request
+without a valid ID token of the pool's page client is answered 401 before any function runs.
 """
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from dataclasses import dataclass
+
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from stacks.auth import Auth
 from stacks.config import TricloudConfig
 from stacks.functions import Functions, log_retention
 
@@ -31,6 +36,7 @@ class Api(Construct):
         *,
         config: TricloudConfig,
         functions: Functions,
+        auth: Auth | None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = logs.LogGroup(
@@ -70,7 +76,8 @@ class Api(Construct):
                 tracing_enabled=True,
             ),
         )
-        self._gateway_errors()
+        self._gateway_errors(private=auth is not None)
+        guard = self._guard(auth)
         # One validator for every method: a method without a model or declared parameters
         # has nothing to validate, and the API then has validation on (cdk-nag APIG2).
         validator = self.api.add_request_validator(
@@ -78,10 +85,13 @@ class Api(Construct):
         )
 
         root = self.api.root.add_resource("api")
-        root.add_resource("health").add_method("GET", _integration(functions.presign))
+        # Liveness answers without sign-in in both modes; it returns no data.
+        self.health = root.add_resource("health").add_method("GET", _integration(functions.presign))
         root.add_resource("uploads").add_method(
             "POST",
             _integration(functions.presign),
+            authorization_type=guard.authorization_type,
+            authorizer=guard.authorizer,
             request_validator=validator,
             request_models={"application/json": self._upload_model(config.max_upload_bytes)},
         )
@@ -89,6 +99,8 @@ class Api(Construct):
         images.add_method(
             "GET",
             _integration(functions.list_images),
+            authorization_type=guard.authorization_type,
+            authorizer=guard.authorizer,
             request_validator=validator,
             request_parameters={
                 "method.request.querystring.limit": False,
@@ -96,12 +108,29 @@ class Api(Construct):
                 "method.request.querystring.label": False,
             },
         )
-        images.add_resource("{id}").add_method(
-            "GET",
-            _integration(functions.detail),
-            request_validator=validator,
-            request_parameters={"method.request.path.id": True},
+        image = images.add_resource("{id}")
+        for method in ("GET", "DELETE"):
+            image.add_method(
+                method,
+                _integration(functions.detail),
+                authorization_type=guard.authorization_type,
+                authorizer=guard.authorizer,
+                request_validator=validator,
+                request_parameters={"method.request.path.id": True},
+            )
+
+    def _guard(self, auth: Auth | None) -> _Guard:
+        """How a signed-in route is guarded: the Cognito authorizer, or nothing in public mode."""
+        if auth is None:
+            return _Guard(None, None)
+        authorizer = apigw.CognitoUserPoolsAuthorizer(
+            self,
+            "Authorizer",
+            cognito_user_pools=[auth.user_pool],
+            identity_source=apigw.IdentitySource.header("Authorization"),
+            results_cache_ttl=Duration.minutes(5),
         )
+        return _Guard(apigw.AuthorizationType.COGNITO, authorizer)
 
     def _upload_model(self, max_upload_bytes: int) -> apigw.Model:
         """JSON schema of the `POST /api/uploads` body."""
@@ -125,11 +154,11 @@ class Api(Construct):
             ),
         )
 
-    def _gateway_errors(self) -> None:
+    def _gateway_errors(self, *, private: bool) -> None:
         """Errors API Gateway answers itself, in the API's error shape.
 
-        The API has no authorizer, so "missing authentication token" only ever means an
-        unknown route or method: it is answered as a 404.
+        "Missing authentication token" is what API Gateway says for an unknown route or method
+        (the Cognito authorizer answers UNAUTHORIZED for a missing token): it is a 404.
         """
         responses = [
             (apigw.ResponseType.BAD_REQUEST_BODY, "invalid_request", None),
@@ -139,6 +168,12 @@ class Api(Construct):
             (apigw.ResponseType.DEFAULT_4_XX, "request_rejected", None),
             (apigw.ResponseType.DEFAULT_5_XX, "gateway_error", None),
         ]
+        if private:
+            responses += [
+                (apigw.ResponseType.UNAUTHORIZED, "unauthorized", "401"),
+                (apigw.ResponseType.EXPIRED_TOKEN, "unauthorized", "401"),
+                (apigw.ResponseType.ACCESS_DENIED, "forbidden", "403"),
+            ]
         for response_type, code, status in responses:
             self.api.add_gateway_response(
                 response_type.response_type,
@@ -146,6 +181,14 @@ class Api(Construct):
                 status_code=status,
                 templates={"application/json": _ERROR_TEMPLATE % code},
             )
+
+
+@dataclass(frozen=True)
+class _Guard:
+    """The authorization options of a method that needs a signed-in user."""
+
+    authorization_type: apigw.AuthorizationType | None
+    authorizer: apigw.IAuthorizer | None
 
 
 def _integration(function: lambda_.IFunction) -> apigw.LambdaIntegration:

@@ -18,6 +18,9 @@ Keys (defaults in `cdk.json` and on `TricloudConfig`):
 - vision_features, vision_max_results, vision_timeout_seconds: the labelling request (Vision's,
   or the same features mapped to Rekognition).
 - labels (google-vision | rekognition), store (cosmos | dynamodb): the two providers.
+- vision_features, vision_max_results, vision_timeout_seconds: the Vision request.
+- access (private | public), allow_signup: who may use the API (Cognito sign-in or anyone).
+- daily_image_limit, daily_image_limit_per_user: the spending cap (uploads per UTC day).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # Who labels the photos, and where the image documents live (lambdas/config.py reads the same).
 LABELS_PROVIDERS = ("google-vision", "rekognition")
 IMAGE_STORES = ("cosmos", "dynamodb")
+ACCESS_MODES = ("private", "public")
 # The values CloudWatch Logs accepts for a retention period, in days.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
 
@@ -119,6 +123,17 @@ class TricloudConfig:
         """Cosmos DB keeps the documents (its connection secret is needed)."""
         return self.store == "cosmos"
 
+    access: str = "private"
+    allow_signup: bool = False
+    # About 0.6 US cents of Vision per image (four features): at most ~6 USD a day by default.
+    daily_image_limit: int = 1000
+    daily_image_limit_per_user: int = 100
+
+    @property
+    def private(self) -> bool:
+        """True when the API needs a Cognito sign-in."""
+        return self.access == "private"
+
     @classmethod
     def from_context(cls, get: Callable[[str], Any]) -> TricloudConfig:
         """Build the config from a context getter such as `app.node.try_get_context`."""
@@ -153,7 +168,20 @@ class TricloudConfig:
             vision_timeout_seconds=reader.integer("vision_timeout_seconds", 20, 1, 60),
             labels=reader.choice("labels", "google-vision", LABELS_PROVIDERS),
             store=reader.choice("store", "cosmos", IMAGE_STORES),
+            access=reader.choice("access", "private", ACCESS_MODES),
+            allow_signup=reader.boolean("allow_signup", default=False),
+            daily_image_limit=reader.integer("daily_image_limit", 1000, 1, 1_000_000),
+            daily_image_limit_per_user=reader.integer(
+                "daily_image_limit_per_user", 100, 1, 1_000_000
+            ),
         )
+        if config.daily_image_limit_per_user > config.daily_image_limit:
+            raise ConfigError(
+                f"daily_image_limit_per_user ({config.daily_image_limit_per_user}) must be at "
+                f"most daily_image_limit ({config.daily_image_limit})"
+            )
+        if config.allow_signup and not config.private:
+            raise ConfigError("allow_signup needs access=private (public mode has no sign-in)")
         if config.analyze_batch_size > 10 and config.analyze_batching_window_seconds < 1:
             raise ConfigError(
                 f"analyze_batch_size={config.analyze_batch_size} needs "
@@ -211,6 +239,16 @@ class _Reader:
                 f"context {key}={value!r} is invalid: expected a whole number from {low} to {high}"
             )
         return number
+
+    def boolean(self, key: str, *, default: bool) -> bool:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise ConfigError(f"context {key}={value!r} is invalid: expected true or false")
 
     def choice(self, key: str, default: T, allowed: tuple[T, ...]) -> T:
         value = self.raw(key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -91,7 +92,7 @@ LIST_IMAGES = FunctionSpec(
 )
 DETAIL = FunctionSpec(
     "detail",
-    "GET /api/images/{id}: one image-store read plus a pre-signed GET URL",
+    "GET and DELETE /api/images/{id}: one image-store read (pre-signed GET URL) or removal",
     512,
     Duration.seconds(15),
 )
@@ -115,6 +116,7 @@ class Functions(Construct):
         upload_bucket_name: str,
         secrets: Secrets,
         table: ImagesTable | None,
+        usage_table: dynamodb.ITable,
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
@@ -124,6 +126,7 @@ class Functions(Construct):
             "POWERTOOLS_SERVICE_NAME": "tricloud",
             "POWERTOOLS_LOG_LEVEL": config.log_level,
             "POWERTOOLS_METRICS_NAMESPACE": "Tricloud",
+            "ACCESS_MODE": config.access,
         }
         store: dict[str, str] = {"IMAGE_STORE": config.store}
         if secrets.cosmos is not None:
@@ -143,9 +146,13 @@ class Functions(Construct):
                 "UPLOAD_BUCKET": upload_bucket_name,
                 "MAX_UPLOAD_BYTES": str(config.max_upload_bytes),
                 "UPLOAD_URL_TTL_SECONDS": str(config.upload_url_ttl_seconds),
+                "USAGE_TABLE": usage_table.table_name,
+                "DAILY_IMAGE_LIMIT": str(config.daily_image_limit),
+                "DAILY_IMAGE_LIMIT_PER_USER": str(config.daily_image_limit_per_user),
             },
         )
         self.presign.add_to_role_policy(_allow("s3:PutObject", uploads_arn))
+        self.presign.add_to_role_policy(_allow("dynamodb:UpdateItem", usage_table.table_arn))
 
         self.analyze = self._function(
             ANALYZE,
@@ -200,6 +207,9 @@ class Functions(Construct):
         )
         self.detail.add_to_role_policy(_allow("s3:GetObject", uploads_arn))
         self.detail.add_to_role_policy(_allow("s3:GetObject", thumbs_arn))
+        self.detail.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:DeleteObject"], resources=[uploads_arn, thumbs_arn])
+        )
 
         # The document store: the Cosmos secret, or exactly the table calls each one makes.
         if secrets.cosmos is not None:
@@ -209,7 +219,7 @@ class Functions(Construct):
             table.grant_items(self.presign, "PutItem")
             table.grant_items(self.analyze, "GetItem", "PutItem")
             table.grant_gallery_query(self.list_images)
-            table.grant_items(self.detail, "GetItem")
+            table.grant_items(self.detail, "GetItem", "DeleteItem")
 
     @property
     def all(self) -> tuple[lambda_.Function, ...]:

@@ -48,7 +48,7 @@ def acknowledge_findings(stack: Stack) -> None:
 
 
 def _acknowledge_design(stack: TricloudStack) -> None:
-    """Findings that follow from what tricloud is: an anonymous, public photo demo."""
+    """Findings that follow from tricloud's design choices (and its access mode)."""
     for secret in stack.secrets.provider_secrets:
         if isinstance(secret, secretsmanager.Secret):
             _ack(
@@ -66,7 +66,8 @@ def _acknowledge_design(stack: TricloudStack) -> None:
         f"{stack.stack_name.lower()}-uploads-<AWS::AccountId>-<AWS::Region>/uploads/*]",
         "Object-level permission on the uploads/ prefix only: image keys are generated per "
         "upload, so they cannot be listed in advance; the action is a single one "
-        "(s3:PutObject for presign, s3:GetObject for analyze and detail).",
+        "(s3:PutObject for presign, s3:GetObject for analyze and detail) plus "
+        "s3:DeleteObject for detail (DELETE /api/images/{id}).",
     )
     if stack.secrets.cursor_key is not None:
         _ack(
@@ -82,8 +83,9 @@ def _acknowledge_design(stack: TricloudStack) -> None:
         f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::"
         f"{stack.stack_name.lower()}-uploads-<AWS::AccountId>-<AWS::Region>/thumbs/*]",
         "Object-level permission on the thumbs/ prefix only: thumbnail keys follow the image "
-        "ids made per upload; one action per function (s3:PutObject for analyze, "
-        "s3:GetObject for list_images and detail, which sign thumbnail URLs).",
+        "ids made per upload (s3:PutObject for analyze, "
+        "s3:GetObject for list_images and detail, which sign thumbnail URLs; "
+        "s3:DeleteObject for detail, which deletes an image with its thumbnail).",
     )
     functions = stack.functions
     for function in functions.all:
@@ -98,18 +100,37 @@ def _acknowledge_design(stack: TricloudStack) -> None:
         _ack(function.role, *findings)
 
     api = stack.api
+    if stack.auth is None:
+        _ack(
+            api,
+            (
+                "AwsSolutions-APIG4",
+                "access=public was chosen explicitly (the synth warns): nobody signs in. Abuse "
+                "is bounded by the daily caps, stage throttling, request validation and "
+                "pre-signed uploads limited in type, size and lifetime.",
+            ),
+            ("AwsSolutions-COG4", "access=public: no user accounts, so no Cognito authorizer."),
+        )
+    else:
+        _ack(
+            api.health,
+            (
+                "AwsSolutions-APIG4",
+                "GET /api/health is the liveness check: it answers {status: ok} without "
+                "touching data, so monitors can call it without a sign-in.",
+            ),
+            ("AwsSolutions-COG4", "GET /api/health is public by design (see APIG4)."),
+        )
+        _ack(
+            stack.auth.user_pool,
+            (
+                "AwsSolutions-COG2",
+                "MFA is optional (TOTP): every user can turn it on, and Plus-plan threat "
+                "protection blocks risky sign-ins; requiring it would lock out a demo audience.",
+            ),
+        )
     _ack(
         api,
-        (
-            "AwsSolutions-APIG4",
-            "Public, anonymous app by design (like the original): nobody signs in. Abuse is "
-            "bounded by stage throttling, request validation and pre-signed uploads limited "
-            "in type, size and lifetime.",
-        ),
-        (
-            "AwsSolutions-COG4",
-            "No user accounts by design (see APIG4), so no Cognito user pool authorizer.",
-        ),
         (
             "AwsSolutions-APIG3",
             "No WAF web ACL: the API is throttled per stage and reached through CloudFront; a "

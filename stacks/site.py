@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from aws_cdk import Annotations, Duration, RemovalPolicy
@@ -20,6 +21,8 @@ from stacks.config import DomainConfig
 from stacks.csp import content_security_policy
 
 HSTS_MAX_AGE = Duration.days(730)
+#: The page's runtime settings, written next to index.html (the dev server serves the same).
+PAGE_CONFIG_FILE = "config.json"
 
 
 class Site(Construct):
@@ -32,10 +35,12 @@ class Site(Construct):
         *,
         api: apigw.RestApi,
         upload_origin: str,
+        page_config: Mapping[str, str],
         web_dir: Path,
         access_logs: s3.IBucket,
         domain: DomainConfig | None = None,
         certificate: acm.ICertificate | None = None,
+        auth_origin: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
@@ -49,7 +54,7 @@ class Site(Construct):
             server_access_logs_prefix="site-bucket/",
             removal_policy=RemovalPolicy.RETAIN,
         )
-        headers = self._headers(upload_origin)
+        headers = self._headers(upload_origin, auth_origin)
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
@@ -93,9 +98,11 @@ class Site(Construct):
         if domain:
             self.origins.append(f"https://{domain.domain_name}")
             self._alias_records(domain)
-        self._deploy(web_dir)
+        self._deploy(web_dir, page_config)
 
-    def _headers(self, upload_origin: str) -> cloudfront.ResponseHeadersPolicy:
+    def _headers(
+        self, upload_origin: str, auth_origin: str | None
+    ) -> cloudfront.ResponseHeadersPolicy:
         """Security headers on every response, including a camera-friendly CSP."""
         return cloudfront.ResponseHeadersPolicy(
             self,
@@ -103,7 +110,7 @@ class Site(Construct):
             comment="tricloud security headers",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=content_security_policy(upload_origin),
+                    content_security_policy=content_security_policy(upload_origin, auth_origin),
                     override=True,
                 ),
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
@@ -141,8 +148,9 @@ class Site(Construct):
             self, "AliasV6", zone=zone, record_name=domain.domain_name, target=target
         )
 
-    def _deploy(self, web_dir: Path) -> None:
-        """Upload `web/` and invalidate the distribution; warn instead when it is empty."""
+    def _deploy(self, web_dir: Path, page_config: Mapping[str, str]) -> None:
+        """Upload `web/` plus `config.json` (the page's runtime settings) and invalidate the
+        distribution; warn instead when `web/` is empty."""
         if not web_dir.is_dir() or not any(path.is_file() for path in web_dir.rglob("*")):
             Annotations.of(self).add_warning_v2(
                 "tricloud:empty-web", f"{web_dir} has no files: the site is not deployed"
@@ -151,7 +159,10 @@ class Site(Construct):
         s3deploy.BucketDeployment(
             self,
             "Deploy",
-            sources=[s3deploy.Source.asset(str(web_dir))],
+            sources=[
+                s3deploy.Source.asset(str(web_dir)),
+                s3deploy.Source.json_data(PAGE_CONFIG_FILE, dict(page_config)),
+            ],
             destination_bucket=self.bucket,
             distribution=self.distribution,
             distribution_paths=["/*"],

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.api import Api
+from stacks.auth import Auth
 from stacks.bundling import REPO_ROOT
 from stacks.certificate import site_certificate
 from stacks.config import TricloudConfig
@@ -20,9 +21,14 @@ from stacks.secrets import Secrets
 from stacks.site import Site
 from stacks.store import ImagesTable
 from stacks.uploads import Uploads, upload_bucket_name, upload_origin
+from stacks.usage import Usage
 
 WEB_DIR = REPO_ROOT / "web"
 ACCESS_LOG_DAYS = 90
+PUBLIC_WARNING = (
+    "access=public: anyone who finds the URL can upload photos (within the daily caps) and "
+    "see every photo. Deploy with access=private (the default) unless that is what you want."
+)
 
 
 class TricloudStack(Stack):
@@ -48,6 +54,10 @@ class TricloudStack(Stack):
         access_logs = self._access_logs_bucket()
         self.secrets = Secrets(self, "Secrets", config=config)
         self.images_table = ImagesTable(self, "Images") if config.store == "dynamodb" else None
+        self.auth = Auth(self, "Auth", allow_signup=config.allow_signup) if config.private else None
+        if self.auth is None:
+            Annotations.of(self).add_warning_v2("tricloud:public-access", PUBLIC_WARNING)
+        self.usage = Usage(self, "Usage")
         self.functions = Functions(
             self,
             "Functions",
@@ -55,13 +65,16 @@ class TricloudStack(Stack):
             upload_bucket_name=bucket_name,
             secrets=self.secrets,
             table=self.images_table,
+            usage_table=self.usage.table,
         )
-        self.api = Api(self, "Api", config=config, functions=self.functions)
+        self.api = Api(self, "Api", config=config, functions=self.functions, auth=self.auth)
         self.site = Site(
             self,
             "Site",
             api=self.api.api,
             upload_origin=upload_origin(bucket_name),
+            page_config=self._page_config(),
+            auth_origin=self.auth.endpoint if self.auth else None,
             web_dir=web_dir,
             access_logs=access_logs,
             domain=config.domain,
@@ -102,6 +115,19 @@ class TricloudStack(Stack):
             removal_policy=RemovalPolicy.RETAIN,
         )
 
+    def _page_config(self) -> dict[str, str]:
+        """What the page learns at load time (web/config.json): the access mode and, in private
+        mode, the user pool's public identifiers. Never a secret."""
+        if self.auth is None:
+            return {"access": "public"}
+        return {
+            "access": "private",
+            "region": self.region,
+            "user_pool_id": self.auth.user_pool.user_pool_id,
+            "client_id": self.auth.client.user_pool_client_id,
+            "cognito_endpoint": self.auth.endpoint,
+        }
+
     def _outputs(self) -> None:
         """What a person needs after `cdk deploy`."""
         outputs = {
@@ -110,6 +136,7 @@ class TricloudStack(Stack):
             "SiteBucketName": (self.site.bucket.bucket_name, "Static site bucket"),
             "UploadBucketName": (self.uploads.bucket.bucket_name, "Uploaded images"),
             "DeadLetterQueueUrl": (self.uploads.dead_letters.queue_url, "Uploads that failed"),
+            "UsageTableName": (self.usage.table.table_name, "Daily upload counters (the cap)"),
         }
         outputs["LabelsProvider"] = (self.config.labels, "Who labels the photos")
         outputs["ImageStore"] = (self.config.store, "Where the image documents live")
@@ -128,6 +155,12 @@ class TricloudStack(Stack):
             outputs["ImagesTableName"] = (
                 self.images_table.table.table_name,
                 "The DynamoDB table of image documents",
+            )
+        if self.auth is not None:
+            outputs["UserPoolId"] = (self.auth.user_pool.user_pool_id, "Cognito user pool")
+            outputs["UserPoolClientId"] = (
+                self.auth.client.user_pool_client_id,
+                "The page's app client (tricloud token uses it)",
             )
         for name, (value, description) in outputs.items():
             CfnOutput(self, name, value=value, description=description)

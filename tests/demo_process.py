@@ -30,16 +30,19 @@ def demo_process(
     data: Path | None = None,
     path: str | None = None,
     stderr: int | IO[str] = subprocess.PIPE,
+    access: str | None = None,
     extra: tuple[str, ...] = (),
 ) -> Iterator[subprocess.Popen[str]]:
-    """``tricloud demo --port PORT [--data DIR] [extra...]`` carrying ``marker`` (and
-    ``PATH=path``).
+    """``tricloud demo --port PORT [extra...] [--data DIR] [--access MODE]`` carrying ``marker``
+    (and    ``PATH=path``).
 
     stdout is a pipe; the demo is killed when the block ends if it is still running.
     """
     command = [str(TRICLOUD), "demo", "--port", str(port), *extra]
     if data is not None:
         command += ["--data", str(data)]
+    if access is not None:
+        command += ["--access", access]
     env = {**os.environ, MARKER: marker}
     if path is not None:
         env["PATH"] = path

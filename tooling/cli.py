@@ -17,6 +17,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tooling.commands.secrets",
     "tooling.commands.cosmos",
     "tooling.commands.doctor",
+    "tooling.commands.users",
+    "tooling.commands.token",
 )
 
 

@@ -1,9 +1,10 @@
 """The running demo's connection settings file: written by ``tricloud demo``, read by doctor.
 
 One ``KEY=VALUE`` line per setting, values shell-quoted, so the same file works with
-``tricloud doctor --env-file FILE`` and with ``set -a; . FILE``. It holds addresses,
-secret ids, the CA bundle path and the region, never a secret value: the only
-credentials in it are moto's dummy ones, which open nothing.
+``tricloud doctor --env-file FILE``, ``tricloud token --env-file FILE`` and with
+``set -a; . FILE``. It holds addresses, secret ids, the CA bundle path, the region and the
+user pool's ids, never a cloud secret: the only credentials in it are moto's dummy ones and,
+in private mode, the throwaway demo user's e-mail and password, which open only this demo.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from tooling.cli_support import EXIT_BAD_INPUT, CommandError
 
 #: The site's address; ``tricloud doctor`` reads it when ``--site`` is not given.
 SITE_URL = "TRICLOUD_SITE_URL"
+#: The demo user of private mode (``tricloud token --env-file`` signs in with them).
+DEMO_EMAIL = "TRICLOUD_DEMO_EMAIL"
+DEMO_PASSWORD = "TRICLOUD_DEMO_PASSWORD"  # noqa: S105 (a variable name, not a password)
 
 #: Every key the file may hold: the site, plus the functions' own offline variables.
 KEYS: tuple[str, ...] = (
@@ -35,6 +39,11 @@ KEYS: tuple[str, ...] = (
     "IMAGE_STORE",
     "IMAGES_TABLE",
     "AWS_ENDPOINT_URL_REKOGNITION",
+    "ACCESS_MODE",
+    "COGNITO_USER_POOL_ID",
+    "COGNITO_CLIENT_ID",
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
 )
 
 FILE_NAME = "demo.env"

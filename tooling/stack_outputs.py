@@ -20,6 +20,8 @@ COSMOS_SECRET = "CosmosSecretName"  # noqa: S105 (an output name, not a secret)
 LABELS_PROVIDER = "LabelsProvider"
 IMAGE_STORE = "ImageStore"
 IMAGES_TABLE = "ImagesTableName"
+USER_POOL_ID = "UserPoolId"
+USER_POOL_CLIENT_ID = "UserPoolClientId"
 
 
 def read_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:

@@ -96,6 +96,10 @@ class Storage:
         )
         return url
 
+    def delete(self, key: str) -> None:
+        """Remove the object; S3 answers the same whether it existed or not (idempotent)."""
+        self._client.delete_object(Bucket=self.bucket, Key=key)
+
     def write(self, key: str, data: bytes, content_type: str) -> None:
         """Store ``data`` at ``key`` (the thumbnails analyze makes)."""
         self._client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)

@@ -1,4 +1,5 @@
-"""Lambda ``detail``: ``GET /api/images/{id}``, one image (pending, done or failed) with URLs."""
+"""Lambda ``detail``: ``GET /api/images/{id}``, one image (pending, done or failed) with URLs,
+and ``DELETE /api/images/{id}``, which removes the photo, its thumbnail and its document."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 
 from lambdas import providers
 from lambdas.adapters.storage import Storage, make_s3_client
 from lambdas.config import StorageConfig
-from lambdas.errors import BadRequestError, NotFoundError
+from lambdas.errors import BadRequestError, NotFoundError, ServiceUnavailableError
 from lambdas.handlers._api import json_response, make_resolver, request_owner
 from lambdas.observability import logger, tracer
 from lambdas.ports import ImageStore
@@ -70,6 +73,30 @@ def get_image(image_id: str) -> Any:
         thumb_url = _storage().presign_download(document["thumb_fname"], ttl, "image/jpeg")
     logger.info("Served an image", image_id=image_id, status=document.get("status"))
     return json_response(200, detail_view(document, image_url, thumb_url))
+
+
+@app.delete("/api/images/<image_id>")
+def delete_image(image_id: str) -> Response[Any]:
+    """204 after removing the photo, its thumbnail and its document; 404 when there is none
+    (deleting twice is harmless). Another user's id is a 404 too: the store is read by owner.
+
+    The objects go first: a failure in between leaves the document, so the image stays listed
+    and the delete can be repeated, instead of leaving photos nobody can see or remove.
+    """
+    image_id = _image_id(image_id)
+    owner = request_owner(app)
+    document = _store().get(owner, image_id)
+    if document is None:
+        raise NotFoundError("No image has this id.")
+    keys = [str(document[name]) for name in ("image_fname", "thumb_fname") if document.get(name)]
+    try:
+        for key in keys:
+            _storage().delete(key)
+    except (BotoCoreError, ClientError) as exc:
+        raise ServiceUnavailableError("The photo storage is unavailable; try again.") from exc
+    _store().delete(owner, image_id)
+    logger.info("Deleted an image", image_id=image_id, objects=len(keys))
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
 @logger.inject_lambda_context(

@@ -11,11 +11,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas import providers
 from lambdas.adapters.storage import Storage, make_s3_client
-from lambdas.config import StorageConfig
-from lambdas.handlers._api import json_body, json_response, make_resolver, request_owner
+from lambdas.adapters.usage import UsageCounters, UsageUnavailableError, make_dynamodb_client
+from lambdas.config import StorageConfig, UsageConfig
+from lambdas.errors import ServiceUnavailableError
+from lambdas.handlers._api import is_public, json_body, json_response, make_resolver, request_owner
 from lambdas.observability import logger, tracer
 from lambdas.ports import ImageStore
 from lambdas.services.documents import pending_document
+from lambdas.services.quota import DailyCap
 from lambdas.services.uploads import new_upload_key, parse_upload_request
 
 app = make_resolver()
@@ -39,6 +42,15 @@ def _store() -> ImageStore:
     return providers.image_store()
 
 
+@cache
+def _cap() -> DailyCap:
+    """The daily cap on the usage table, built once per container."""
+    config = UsageConfig.from_env()
+    counters = UsageCounters(make_dynamodb_client(), config.table)
+    per_user = None if is_public() else config.daily_limit_per_user
+    return DailyCap(counters, config.daily_limit, per_user)
+
+
 @app.get("/api/health")
 def health() -> dict[str, str]:
     """Liveness: answers without touching any other service."""
@@ -47,13 +59,19 @@ def health() -> dict[str, str]:
 
 @app.post("/api/uploads")
 def create_upload() -> Any:
-    """Store the image's ``pending`` document, then answer 201 with its id and pre-signed POST.
+    """Count the upload against the daily caps (429 over them), store the image's ``pending``
+    document, then answer 201 with its id and pre-signed POST.
 
-    The document exists before the URL does, so the uploader never gets a 404 for its upload.
+    The document exists before the URL does, so the uploader never gets a 404 for its upload;
+    analyze skips any object without one, which is how it enforces the cap too.
     """
+    owner = request_owner(app)
     config = _config()
     request = parse_upload_request(json_body(app), config.max_upload_bytes)
-    owner = request_owner(app)
+    try:
+        _cap().take(owner, datetime.now(UTC))
+    except UsageUnavailableError as exc:
+        raise ServiceUnavailableError("The usage counter is unavailable; try again.") from exc
     image_id, key = new_upload_key(owner, request.content_type)
     _store().create_pending(
         pending_document(

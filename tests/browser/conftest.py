@@ -1,8 +1,10 @@
 """Browser end-to-end fixtures: the real offline stack (`tricloud demo`) and Debian's Chromium.
 
-- ``app_url``: starts ``tricloud demo --port N`` once per session (in its own process group,
-  stopped with SIGTERM at the end) and returns its URL once it printed "tricloud is running at".
-  Set ``TRICLOUD_BROWSER_URL`` to run the tests against a demo that is already running instead.
+- ``app_url``: starts ``tricloud demo --access public --port N`` once per session (in its own
+  process group, stopped with SIGTERM at the end) and returns its URL once it printed "tricloud
+  is running at". Set ``TRICLOUD_BROWSER_URL`` to run the tests against a demo that is already
+  running instead (a public one).
+- ``private_demo``: the same in private mode (sign-in): its URL and its demo.env settings.
 - ``browser``: Chromium driven by Playwright, with a fake camera that films a real photo (a cat,
   1280 by 720) and auto-accepts the camera prompt.
 - ``page``: a fresh browser context per test. The page is served with the CSP that CloudFront
@@ -21,6 +23,7 @@ import sys
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,8 +32,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
 
+from offline.cognito import UserPool
 from offline.servers import ManagedProcess, free_port
 from stacks.csp import content_security_policy
+from tooling.env_file import read_env_file
 
 from .flows import SCREENSHOTS, PageLog, sample_photo
 
@@ -39,7 +44,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 READY_LINE = re.compile(r"tricloud is running at (http://\S+)")
 DEMO_START_TIMEOUT_SECONDS = 180.0
 
-#: Chromium flags from DESIGN.md; the fake cameras are added by ``launch_chromium``.
+#: Chromium flags for a headless test run; the fake cameras are added by ``launch_chromium``.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -69,34 +74,26 @@ def _tricloud_command() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    """The URL of a running offline stack (started here unless TRICLOUD_BROWSER_URL is set)."""
-    override = os.environ.get("TRICLOUD_BROWSER_URL")
-    if override:
-        yield override.rstrip("/")
-        return
-    with running_demo("browser-demo") as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def all_aws_url() -> Iterator[str]:
-    """The URL of the all-AWS offline stack: Rekognition labels, DynamoDB documents."""
-    with running_demo(
-        "browser-demo-all-aws", "--labels", "rekognition", "--store", "dynamodb"
-    ) as url:
-        yield url
-
-
 @contextmanager
-def running_demo(name: str, *options: str) -> Iterator[str]:
-    """``tricloud demo --port N [options]`` until the block ends; its URL."""
-    log_path = REPO_ROOT / "test-output" / "server-logs" / f"{name}.log"
+def running_demo(access: str, data_dir: Path, *options: str) -> Iterator[str]:
+    """``tricloud demo --access ACCESS --data DATA_DIR [options]`` until the block ends; yields
+    its URL."""
+    name = "-".join((access, *(o.lstrip("-") for o in options)))
+    log_path = REPO_ROOT / "test-output" / "server-logs" / f"browser-demo-{name}.log"
     port = free_port()
     demo = ManagedProcess(
-        "tricloud demo",
-        [_tricloud_command(), "demo", "--port", str(port), *options],
+        f"tricloud demo ({access})",
+        [
+            _tricloud_command(),
+            "demo",
+            "--port",
+            str(port),
+            "--access",
+            access,
+            "--data",
+            str(data_dir),
+            *options,
+        ],
         log_path,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         cwd=REPO_ROOT,
@@ -115,13 +112,57 @@ def running_demo(name: str, *options: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a running public offline stack (unless TRICLOUD_BROWSER_URL is set)."""
+    override = os.environ.get("TRICLOUD_BROWSER_URL")
+    if override:
+        yield override.rstrip("/")
+        return
+    with running_demo("public", tmp_path_factory.mktemp("demo-public")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def all_aws_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of the all-AWS offline stack (public): Rekognition labels, DynamoDB documents."""
+    options = ("--labels", "rekognition", "--store", "dynamodb")
+    with running_demo("public", tmp_path_factory.mktemp("demo-all-aws"), *options) as url:
+        yield url
+
+
+@dataclass(frozen=True)
+class PrivateDemo:
+    """A running private-mode demo: its URL and its demo.env (pool ids, the demo user)."""
+
+    url: str
+    settings: dict[str, str]
+
+    @property
+    def pool(self) -> UserPool:
+        """The demo's user pool on moto."""
+        return UserPool(
+            self.settings["AWS_ENDPOINT_URL"],
+            self.settings["COGNITO_USER_POOL_ID"],
+            self.settings["COGNITO_CLIENT_ID"],
+        )
+
+
+@pytest.fixture(scope="session")
+def private_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateDemo]:
+    """A private-mode (sign-in) offline stack, started once per session."""
+    data_dir = tmp_path_factory.mktemp("demo-private")
+    with running_demo("private", data_dir) as url:
+        yield PrivateDemo(url, read_env_file(data_dir / "demo.env"))
+
+
+@pytest.fixture(scope="session")
 def page_csp(app_url: str) -> str:
     """The production CSP, with the origin the demo's pre-signed uploads go to as the bucket."""
     return demo_csp(app_url)
 
 
 def demo_csp(app_url: str) -> str:
-    """The production CSP for a running demo (its upload origin as the bucket)."""
+    """The production CSP for a running public demo (its upload origin as the bucket)."""
     request = urllib.request.Request(
         f"{app_url}/api/uploads",
         data=json.dumps({"content_type": "image/jpeg", "size": 1}).encode(),
@@ -231,3 +272,20 @@ def page(browser: Browser, app_url: str, page_csp: str, page_log: PageLog) -> It
 @pytest.fixture(scope="session", autouse=True)
 def _screenshot_folder() -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture
+def private_page(browser: Browser, private_demo: PrivateDemo, page_log: PageLog) -> Iterator[Page]:
+    """A new tab on the private demo, under the production CSP (uploads and Cognito: moto)."""
+    moto = urlsplit(private_demo.settings["AWS_ENDPOINT_URL"])
+    origin = f"{moto.scheme}://{moto.netloc}"
+    csp = content_security_policy(origin, origin)
+    context = open_context(browser, private_demo.url, csp, {"width": 1280, "height": 900})
+    tab = context.new_page()
+    page_log.attach(tab)
+    try:
+        yield tab
+        page_log.collect_csp_violations(tab)
+    finally:
+        context.close()
+    page_log.assert_clean()

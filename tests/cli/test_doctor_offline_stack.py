@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from offline.cognito import pool_environment, pool_of_stack
 from offline.lambda_env import lambda_environment
 from offline.provision import OfflineStack
 from offline.servers import CosmosServer, VisionServer, free_port
@@ -40,6 +41,9 @@ def test_green_on_the_offline_stack_then_names_the_stopped_site(
         vision_endpoint=vision_server.endpoint,
         cosmos_ca_bundle=cosmos_server.ca_bundle,
     )
+    # Private mode, as the demo runs it: the dev server guards the API with the template's pool.
+    (authorizer,) = offline_stack.spec.api.authorizers.values()
+    env |= pool_environment(pool_of_stack(moto_server, authorizer.provider_arns))
     port = free_port()
     stack_file = tmp_path / "stack.json"
     stack_file.write_text(offline_stack.spec.to_json())

@@ -1,4 +1,4 @@
-"""API: DESIGN routes under /api, validation, throttling, logs, tracing, no CORS."""
+"""API: the routes under /api, validation, throttling, logs, tracing, no CORS."""
 
 from __future__ import annotations
 
@@ -48,11 +48,13 @@ def test_routes_match_the_design_and_their_functions(default: Synth) -> None:
         ("POST", "/api/uploads"),
         ("GET", "/api/images"),
         ("GET", "/api/images/{id}"),
+        ("DELETE", "/api/images/{id}"),
     }
     assert _target(routes["GET", "/api/health"]).startswith("FunctionsPresign")
     assert _target(routes["POST", "/api/uploads"]).startswith("FunctionsPresign")
     assert _target(routes["GET", "/api/images"]).startswith("FunctionsListImages")
     assert _target(routes["GET", "/api/images/{id}"]).startswith("FunctionsDetail")
+    assert _target(routes["DELETE", "/api/images/{id}"]).startswith("FunctionsDetail")
     for method in routes.values():
         assert method["Integration"]["Type"] == "AWS_PROXY"
 
@@ -81,9 +83,10 @@ def test_query_and_path_parameters_are_declared(default: Synth) -> None:
         "method.request.querystring.cursor": False,
         "method.request.querystring.label": False,
     }
-    assert routes["GET", "/api/images/{id}"]["RequestParameters"] == {
-        "method.request.path.id": True
-    }
+    for method in ("GET", "DELETE"):
+        assert routes[method, "/api/images/{id}"]["RequestParameters"] == {
+            "method.request.path.id": True
+        }
 
 
 def test_stage_is_throttled_logged_and_traced(default: Synth) -> None:
@@ -110,6 +113,9 @@ def test_gateway_errors_use_the_api_error_shape(default: Synth) -> None:
         "THROTTLED",
         "DEFAULT_4XX",
         "DEFAULT_5XX",
+        "UNAUTHORIZED",
+        "EXPIRED_TOKEN",
+        "ACCESS_DENIED",
     }
     template = by_type["BAD_REQUEST_BODY"]["ResponseTemplates"]["application/json"]
     assert template == (

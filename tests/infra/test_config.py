@@ -80,6 +80,15 @@ def test_domain_zone_name_defaults_to_the_domain() -> None:
         ({"account": "12345"}, "account='12345' is invalid"),
         ({"vision_features": "LABEL_DETECTION,SMELL"}, "unknown ['SMELL']"),
         ({"vision_features": " , "}, "empty list"),
+        ({"access": "open"}, "access='open' is invalid: expected one of private, public"),
+        ({"allow_signup": "yes"}, "allow_signup='yes' is invalid: expected true or false"),
+        ({"access": "public", "allow_signup": True}, "allow_signup needs access=private"),
+        ({"daily_image_limit": 0}, "daily_image_limit=0 is invalid"),
+        ({"daily_image_limit_per_user": -1}, "daily_image_limit_per_user=-1 is invalid"),
+        (
+            {"daily_image_limit": 10, "daily_image_limit_per_user": 20},
+            "daily_image_limit_per_user (20) must be at most daily_image_limit (10)",
+        ),
     ],
 )
 def test_bad_values_are_rejected_with_the_key_named(context: dict[str, Any], message: str) -> None:
@@ -91,3 +100,12 @@ def test_bad_values_are_rejected_with_the_key_named(context: dict[str, Any], mes
 def test_a_complete_secret_arn_is_accepted() -> None:
     arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:tricloud/gcp-AbC123"
     assert TricloudConfig.from_mapping({"gcp_secret_arn": arn}).gcp_secret_arn == arn
+
+
+def test_access_defaults_to_private_with_caps() -> None:
+    config = TricloudConfig.from_mapping({})
+    assert (config.access, config.private, config.allow_signup) == ("private", True, False)
+    assert (config.daily_image_limit, config.daily_image_limit_per_user) == (1000, 100)
+    signup = TricloudConfig.from_mapping({"allow_signup": "true", "daily_image_limit": "500"})
+    assert signup.allow_signup is True
+    assert signup.daily_image_limit == 500

@@ -29,11 +29,24 @@ def _prefix_arn(prefix: str) -> dict[str, Any]:
 
 UPLOADS_ARN = _prefix_arn("uploads")
 THUMBS_ARN = _prefix_arn("thumbs")
-COMMON_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE"}
+COMMON_ENV = {
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_LOG_LEVEL",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "ACCESS_MODE",
+}
 # The default providers (Vision + Cosmos DB); tests/infra/test_providers.py covers the others.
 EXPECTED_ENV = {
-    "presign": {"UPLOAD_BUCKET", "MAX_UPLOAD_BYTES", "UPLOAD_URL_TTL_SECONDS", "IMAGE_STORE"}
-    | {"COSMOS_SECRET_ID"},
+    "presign": {
+        "IMAGE_STORE",
+        "UPLOAD_BUCKET",
+        "MAX_UPLOAD_BYTES",
+        "UPLOAD_URL_TTL_SECONDS",
+        "COSMOS_SECRET_ID",
+        "USAGE_TABLE",
+        "DAILY_IMAGE_LIMIT",
+        "DAILY_IMAGE_LIMIT_PER_USER",
+    },
     "analyze": {
         "IMAGE_STORE",
         "LABELS_PROVIDER",
@@ -94,6 +107,7 @@ def test_environment_follows_the_contract(default: Synth) -> None:
         env = function["Environment"]["Variables"]
         assert set(env) == COMMON_ENV | EXPECTED_ENV[name], name
         assert env["POWERTOOLS_SERVICE_NAME"] == "tricloud"
+        assert env["ACCESS_MODE"] == "private"
     analyze = _functions(default)["analyze"]["Environment"]["Variables"]
     assert analyze["MAX_UPLOAD_BYTES"] == "10485760"
     assert analyze["VISION_FEATURES"] == (
@@ -114,7 +128,15 @@ def test_analyze_outlasts_a_vision_batch(default: Synth) -> None:
     [
         ("presign", [("s3:PutObject", UPLOADS_ARN)]),
         ("analyze", [("s3:GetObject", UPLOADS_ARN), ("s3:PutObject", THUMBS_ARN)]),
-        ("detail", [("s3:GetObject", UPLOADS_ARN), ("s3:GetObject", THUMBS_ARN)]),
+        (
+            "detail",  # reads photo and thumbnail; deletes both (DELETE /api/images/{id})
+            [
+                ("s3:GetObject", UPLOADS_ARN),
+                ("s3:GetObject", THUMBS_ARN),
+                ("s3:DeleteObject", UPLOADS_ARN),
+                ("s3:DeleteObject", THUMBS_ARN),
+            ],
+        ),
         ("list_images", [("s3:GetObject", THUMBS_ARN)]),  # signs the thumbnail URLs
     ],
 )
@@ -123,12 +145,13 @@ def test_s3_access_is_one_action_per_prefix(
 ) -> None:
     statements = _statements(default, _functions(default)[name])
     s3 = [s for s in statements if any(a.startswith("s3:") for a in _actions(s))]
-    assert all(s["Effect"] == "Allow" and isinstance(s["Action"], str) for s in s3)
+    assert all(s["Effect"] == "Allow" for s in s3)
     granted = [
-        (s["Action"], resource)
+        (action, resource)
         for s in s3
+        for action in sorted(_actions(s))
         for resource in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
-    ]  # CDK merges two grants of one action into one statement with two resources
+    ]  # CDK merges grants of one action, or of one set of resources, into one statement
     assert sorted(map(repr, granted)) == sorted(map(repr, grants))
 
 

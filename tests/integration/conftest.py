@@ -20,7 +20,7 @@ from urllib.parse import unquote_plus
 import pytest
 import requests
 from azure.cosmos import ContainerProxy
-from unit.events import FakeLambdaContext, api_event, sqs_event
+from unit.events import TEST_OWNER, FakeLambdaContext, api_event, sqs_event
 
 from lambdas import providers
 from lambdas.handlers import analyze, detail, list_images, presign
@@ -67,6 +67,7 @@ def provider_choice(request: pytest.FixtureRequest) -> tuple[str, str]:
 GETTERS = ("_config", "_storage", "_store")
 HANDLER_CACHES: tuple[Callable[..., Any], ...] = (
     *(getattr(module, name) for module in (presign, detail, list_images) for name in GETTERS),
+    presign._cap,
     analyze._analyzer,
 )
 
@@ -163,19 +164,44 @@ class Stack:
         return arn
 
     def api(
-        self, method: str, path: str, *, query: dict[str, str] | None = None, body: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, str] | None = None,
+        body: Any = None,
+        owner: str | None = TEST_OWNER,
     ) -> tuple[int, Any]:
-        """Send an API Gateway proxy event to the function that serves ``path``."""
-        raw = body if isinstance(body, str) or body is None else json.dumps(body)
-        event = api_event(method, path, query=query, body=raw)
-        module = _api_module(path)
-        response = module.handler(event, FakeLambdaContext())
-        return response["statusCode"], json.loads(response["body"])
+        """Send an API Gateway proxy event (signed in as ``owner``) to the function that
+        serves ``path``."""
+        response = self.raw_api(method, path, query=query, body=body, owner=owner)
+        text = response.get("body")
+        return response["statusCode"], json.loads(text) if text else None
 
-    def upload(self, data: bytes, content_type: str = "image/jpeg") -> str:
+    def raw_api(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, str] | None = None,
+        body: Any = None,
+        owner: str | None = TEST_OWNER,
+    ) -> dict[str, Any]:
+        """The proxy response (status, headers, body) of :meth:`api`'s request."""
+        raw = body if isinstance(body, str) or body is None else json.dumps(body)
+        event = api_event(method, path, query=query, body=raw, owner=owner)
+        response: dict[str, Any] = _api_module(path).handler(event, FakeLambdaContext())
+        return response
+
+    def upload(
+        self, data: bytes, content_type: str = "image/jpeg", owner: str | None = TEST_OWNER
+    ) -> str:
         """Ask for an upload URL and POST ``data`` to it, as the browser does; the image id."""
         status, body = self.api(
-            "POST", "/api/uploads", body={"content_type": content_type, "size": max(1, len(data))}
+            "POST",
+            "/api/uploads",
+            body={"content_type": content_type, "size": max(1, len(data))},
+            owner=owner,
         )
         assert status == 201, body
         post = body["upload"]
@@ -236,6 +262,22 @@ def label_calls(vision_server: VisionServer) -> list[int]:
     ]
 
 
+def fresh_usage_table(moto_endpoint: str) -> str:
+    """A new, empty counter table shaped like the template's (key ``pk``, TTL); its name."""
+    name = f"tricloud-test-usage-{uuid.uuid4().hex[:8]}"
+    dynamodb = moto_client("dynamodb", moto_endpoint)
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+    )
+    return name
+
+
 def images_container(cosmos: CosmosServer) -> ContainerProxy:
     """The images container on cosmosdb-server, through a verifying client."""
     database = cosmos.client().get_database_client(COSMOS_DATABASE)
@@ -275,9 +317,24 @@ def stack(
     monkeypatch: pytest.MonkeyPatch,
     provider_choice: tuple[str, str],
 ) -> Iterator[Stack]:
-    """The handlers wired to the local servers, with fresh per-container state."""
+    """The handlers wired to the local servers in public mode (owner ``public``), with fresh
+    per-container state. ``private_stack`` is the same in private mode."""
     clear_handler_caches()
     labels, store = provider_choice
-    resources = chosen_stack.resources
-    yield Stack(dict(lambda_env), resources, moto_server, monkeypatch, labels, store)
+    monkeypatch.setenv("ACCESS_MODE", "public")
+    yield Stack(
+        {**lambda_env, "ACCESS_MODE": "public"},
+        chosen_stack.resources,
+        moto_server,
+        monkeypatch,
+        labels,
+        store,
+    )
     clear_handler_caches()
+
+
+@pytest.fixture
+def private_stack(stack: Stack) -> Stack:
+    """The stack in private mode: each request is the ``owner`` its authorizer claims name."""
+    stack.set_env(ACCESS_MODE="private")
+    return stack

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -25,12 +26,14 @@ from skimage import data
 from offline.servers.process import free_port, port_is_open
 from tests.demo_process import (
     START_TIMEOUT_SECONDS,
+    TRICLOUD,
     demo_process,
     kill_marked,
     marked_pids,
     read_line,
     server_pids,
 )
+from tooling.env_file import DEMO_EMAIL, DEMO_PASSWORD, read_env_file
 
 pytestmark = pytest.mark.integration
 
@@ -43,13 +46,16 @@ def marker() -> Iterator[str]:
     kill_marked(value)
 
 
-def _upload_and_wait(base: str) -> dict[str, Any]:
+def _upload_and_wait(base: str, headers: dict[str, str]) -> dict[str, Any]:
     """Upload a photo as the page does (pre-signed POST) and poll until it is analyzed."""
     buffer = io.BytesIO()
     Image.fromarray(data.chelsea()).save(buffer, "JPEG")  # type: ignore[no-untyped-call]
     photo = buffer.getvalue()
     answer = requests.post(
-        f"{base}/api/uploads", json={"content_type": "image/jpeg", "size": len(photo)}, timeout=10
+        f"{base}/api/uploads",
+        json={"content_type": "image/jpeg", "size": len(photo)},
+        headers=headers,
+        timeout=10,
     )
     assert answer.status_code == 201, answer.text
     upload = answer.json()["upload"]
@@ -63,7 +69,7 @@ def _upload_and_wait(base: str) -> dict[str, Any]:
     assert posted.status_code == 204, posted.text
     detail = f"{base}/api/images/{answer.json()['id']}"
     for _ in range(120):  # bounded: ~60 s at most
-        found = requests.get(detail, timeout=10)
+        found = requests.get(detail, headers=headers, timeout=10)
         assert found.status_code == 200, found.text  # pending from the start, never a 404
         document: dict[str, Any] = found.json()
         if document["status"] != "pending":
@@ -87,12 +93,25 @@ def test_demo_analyzes_an_upload_and_stops_cleanly_on_sigterm(
     with demo_process(marker, port, data=tmp_path, extra=providers) as demo:
         line = read_line(demo, START_TIMEOUT_SECONDS)
         assert line == f"tricloud is running at http://127.0.0.1:{port}\n", demo.stderr
-        assert (tmp_path / "demo.env").is_file()  # the settings for `tricloud doctor`
+        settings = read_env_file(tmp_path / "demo.env")  # for `tricloud doctor` and `token`
+        email, password = settings[DEMO_EMAIL], settings[DEMO_PASSWORD]
+        assert demo.stdout is not None  # the next lines are printed right after the URL
+        assert demo.stdout.readline().startswith("Check it with: ")
+        assert demo.stdout.readline() == f"Sign in as {email} with password {password}\n"
         answer = requests.get(f"http://127.0.0.1:{port}/api/health", timeout=10)
         assert (answer.status_code, answer.json()) == (200, {"status": "ok"})
         page = requests.get(f"http://127.0.0.1:{port}/", timeout=10)
         assert page.status_code == 200
-        document = _upload_and_wait(f"http://127.0.0.1:{port}")
+        images = requests.get(f"http://127.0.0.1:{port}/api/images", timeout=10)
+        assert (images.status_code, images.json()["error"]["code"]) == (401, "unauthorized")
+        token = subprocess.run(
+            [str(TRICLOUD), "token", "--env-file", str(tmp_path / "demo.env")],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.strip()
+        document = _upload_and_wait(f"http://127.0.0.1:{port}", {"Authorization": token})
         assert document["status"] == "done"
         assert any("cat" in name for name in document["label_names"])
         assert len(marked_pids(marker) - {demo.pid}) >= servers  # (and the demo itself)
@@ -102,6 +121,20 @@ def test_demo_analyzes_an_upload_and_stops_cleanly_on_sigterm(
     assert not port_is_open(port)
     assert (tmp_path / "logs" / "devserver.log").is_file()  # --data keeps the logs...
     assert not (tmp_path / "demo.env").exists()  # ...but not the dead addresses
+
+
+def test_public_demo_is_open_and_has_no_users(marker: str, tmp_path: Path) -> None:
+    port = free_port()
+    with demo_process(marker, port, data=tmp_path, access="public") as demo:
+        assert "running at" in read_line(demo, START_TIMEOUT_SECONDS)
+        assert DEMO_EMAIL not in read_env_file(tmp_path / "demo.env")
+        base = f"http://127.0.0.1:{port}"
+        assert requests.get(f"{base}/config.json", timeout=10).json() == {"access": "public"}
+        document = _upload_and_wait(base, {})
+        assert document["status"] == "done"
+        assert requests.get(f"{base}/api/images", timeout=10).status_code == 200
+        demo.send_signal(signal.SIGTERM)
+        assert demo.wait(timeout=60) == 0
 
 
 def test_a_server_that_cannot_start_is_named_and_the_rest_are_stopped(
@@ -216,7 +249,8 @@ def test_sigkill_of_each_server_during_uploads_loses_no_accepted_upload(
 
     with (
         stderr_path.open("w") as stderr,
-        demo_process(marker, port, data=data_dir, stderr=stderr) as demo,
+        # Public: this test is about the pipeline surviving crashes, not about sign-in.
+        demo_process(marker, port, data=data_dir, stderr=stderr, access="public") as demo,
     ):
         assert "running at" in read_line(demo, START_TIMEOUT_SECONDS), stderr_path.read_text()
         uploader = threading.Thread(target=stream, daemon=True)
@@ -260,7 +294,7 @@ def test_sigkill_of_each_server_during_uploads_loses_no_accepted_upload(
         assert demo.wait(timeout=60) == 0
 
     port = free_port()
-    with demo_process(marker, port, data=data_dir) as demo:
+    with demo_process(marker, port, data=data_dir, access="public") as demo:
         assert "running at" in read_line(demo, START_TIMEOUT_SECONDS)
         assert set(accepted) <= _gallery_ids(f"http://127.0.0.1:{port}")
         demo.send_signal(signal.SIGTERM)

@@ -124,7 +124,11 @@ def test_a_route_changed_in_the_template_changes_the_route_table(
     before = {(r.method, r.resource) for r in read_api(stack_template).routes}
     after = {(r.method, r.resource) for r in read_api(template).routes}
     assert ("GET", "/api/images/{id}") in before
-    assert after - before == {("GET", "/api/photos"), ("GET", "/api/photos/{id}")}
+    assert after - before == {
+        ("GET", "/api/photos"),
+        ("GET", "/api/photos/{id}"),
+        ("DELETE", "/api/photos/{id}"),
+    }
 
 
 def _keys_announced(sqs: Any, queue_url: str) -> list[str]:

@@ -11,6 +11,8 @@ from urllib.parse import quote_plus
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
+#: The signed-in user of API events by default (a Cognito ``sub``).
+TEST_OWNER = "0f4e1f8a-2c3b-4d5e-8f90-1a2b3c4d5e6f"
 
 
 @dataclass
@@ -35,8 +37,12 @@ def api_event(
     base64_body: bool = False,
     resource: str | None = None,
     path_parameters: dict[str, str] | None = None,
+    owner: str | None = TEST_OWNER,
 ) -> dict[str, Any]:
-    """An API Gateway REST API (v1) proxy integration event, as a ``{proxy+}`` route sends it."""
+    """An API Gateway REST API (v1) proxy integration event, as a ``{proxy+}`` route sends it.
+
+    ``owner`` is the ``sub`` the Cognito authorizer passes on (None: no authorizer).
+    """
     if base64_body and body is not None:
         body = base64.b64encode(body.encode()).decode()
     headers = {
@@ -67,6 +73,7 @@ def api_event(
             "requestTimeEpoch": 1_764_000_000_000,
             "stage": "prod",
             "identity": {"sourceIp": "203.0.113.7", "userAgent": "pytest"},
+            **({"authorizer": {"claims": {"sub": owner, "token_use": "id"}}} if owner else {}),
         },
         "body": body,
         "isBase64Encoded": base64_body,

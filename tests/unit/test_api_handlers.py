@@ -16,8 +16,10 @@ import pytest
 
 from lambdas.errors import BadRequestError
 from lambdas.handlers import detail, list_images, presign
+from lambdas.services.quota import DailyCap
 
-from .events import FakeLambdaContext, api_event
+from .counters import MemoryCounters
+from .events import TEST_OWNER, FakeLambdaContext, api_event
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +33,8 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    # The cap's counters live in DynamoDB (tests/integration/test_daily_cap.py); here in memory.
+    monkeypatch.setattr(presign, "_cap", lambda: DailyCap(MemoryCounters(), 1000, 100))
     for getter in (presign._config, presign._storage):
         getter.cache_clear()
     yield
@@ -87,11 +91,11 @@ def test_upload_answers_201_with_a_presigned_post(store: MemoryStore) -> None:
     assert body["expires_in"] == 300
     assert body["upload"]["url"] == "https://tricloud-uploads.s3.eu-west-1.amazonaws.com/"
     fields = body["upload"]["fields"]
-    assert fields["key"] == f"uploads/public/{body['id']}.webp"
+    assert fields["key"] == f"uploads/{TEST_OWNER}/{body['id']}.webp"
     (document,) = store.created
     assert (document["id"], document["owner"], document["status"]) == (
         body["id"],
-        "public",
+        TEST_OWNER,
         "pending",
     )
     assert (document["image_fname"], document["content_type"], document["size"]) == (
@@ -196,3 +200,35 @@ def test_list_rejects_bad_limits(limit: str) -> None:
     status, body, _ = call(list_images, "GET", "/api/images", query={"limit": limit})
     assert status == 400
     assert_error(body, "bad_request")
+
+
+@pytest.mark.parametrize("owner", [None, "", "../other-user", "a" * 65])
+def test_private_mode_refuses_a_request_without_a_verified_user(owner: str | None) -> None:
+    status, body, _ = call(
+        presign,
+        "POST",
+        "/api/uploads",
+        body=json.dumps({"content_type": "image/jpeg", "size": 5}),
+        owner=owner,
+    )
+    assert status == 401
+    assert_error(body, "unauthorized")
+
+
+def test_public_mode_needs_no_user(monkeypatch: pytest.MonkeyPatch, store: MemoryStore) -> None:
+    monkeypatch.setenv("ACCESS_MODE", "public")
+    body = json.dumps({"content_type": "image/jpeg", "size": 5})
+    assert call(presign, "POST", "/api/uploads", body=body, owner=None)[0] == 201
+
+
+def test_over_the_cap_is_429_with_retry_after(
+    monkeypatch: pytest.MonkeyPatch, store: MemoryStore
+) -> None:
+    counters = MemoryCounters()
+    monkeypatch.setattr(presign, "_cap", lambda: DailyCap(counters, 1, 1))
+    body = json.dumps({"content_type": "image/jpeg", "size": 5})
+    assert call(presign, "POST", "/api/uploads", body=body)[0] == 201
+    status, answer, headers = call(presign, "POST", "/api/uploads", body=body)
+    assert status == 429
+    assert_error(answer, "daily_limit_reached")
+    assert 1 <= int(headers["Retry-After"][0]) <= 86400

@@ -348,7 +348,9 @@ export class CaptureView {
  */
 function uploadErrorMessage(error) {
   if (error instanceof ApiError) {
-    return error.status === 0 ? error.message : `The upload was refused: ${error.message}`;
+    if (error.status === 429) return `Daily limit reached: ${error.message}`;
+    if (error.status === 0 || error.status === 401) return error.message;
+    return `The upload was refused: ${error.message}`;
   }
   return error instanceof Error ? error.message : "The upload failed. Please try again.";
 }

@@ -3,7 +3,7 @@
  * tab or any other one opened on its link) it keeps watching with back-off and says so; the
  * result replaces the waiting state by itself. An id the API does not know gets a clear message.
  */
-import { ApiError } from "./api.js";
+import { ApiError, deleteImage } from "./api.js";
 import { config } from "./config.js";
 import { byId, clear, h } from "./dom.js";
 import { WatchCancelled, watchImage } from "./poller.js";
@@ -21,8 +21,35 @@ export class ImagePage {
     this.status = byId("image-status");
     this.error = byId("image-error");
     this.result = byId("image-result");
+    this.deleteButton = byId("delete-image");
     /** @type {AbortController|null} */
     this.watching = null;
+    /** @type {string|null} the id of the image shown */
+    this.shownId = null;
+    this.deleteButton.addEventListener("click", () => this.confirmDelete());
+  }
+
+  /** Ask, then delete the image shown and go to the gallery. */
+  async confirmDelete() {
+    const id = this.shownId;
+    if (!id || !window.confirm("Delete this photo and its analysis? This cannot be undone.")) return;
+    this.deleteButton.setAttribute("disabled", "");
+    this.setStatus("Deleting…");
+    try {
+      await deleteImage(id);
+    } catch (error) {
+      // Already gone (deleted in another tab) is what the user wanted.
+      if (!(error instanceof ApiError && error.status === 404)) {
+        this.setStatus("");
+        this.error.textContent = `The photo was not deleted: ${describe(error, id)}`;
+        this.error.hidden = false;
+        this.deleteButton.removeAttribute("disabled");
+        return;
+      }
+    }
+    this.deleteButton.removeAttribute("disabled");
+    this.setStatus("Photo deleted.");
+    window.location.hash = "#/gallery";
   }
 
   /**
@@ -33,6 +60,8 @@ export class ImagePage {
     this.leave();
     const watching = new AbortController();
     this.watching = watching;
+    this.shownId = null;
+    this.deleteButton.hidden = true;
     clear(this.result);
     this.hideError();
     this.title.textContent = "Result";
@@ -45,6 +74,8 @@ export class ImagePage {
       );
       if (watching.signal.aborted) return;
       this.show(doc);
+      this.shownId = id;
+      this.deleteButton.hidden = false;
     } catch (error) {
       if (watching.signal.aborted || error instanceof WatchCancelled) return;
       this.setStatus("");
@@ -61,6 +92,11 @@ export class ImagePage {
   showPending(doc, error, waitedMs) {
     const late = Boolean(doc && doc.stale);
     this.title.textContent = late ? "Analysis delayed" : "Analyzing…";
+    // A late image may never finish: it can be deleted while the page keeps waiting.
+    if (late && typeof doc.id === "string") {
+      this.shownId = doc.id;
+      this.deleteButton.hidden = false;
+    }
     this.status.classList.toggle("status-warning", late);
     if (!this.result.querySelector(".spinner")) {
       this.result.replaceChildren(h("div", { class: "spinner", "aria-hidden": "true" }));

@@ -16,15 +16,21 @@
  *   image-page.js   the result view's controller; result-view.js renders a document
  *   gallery.js      the gallery view (thumbnails come with the list; pending cards are watched)
  *   dom.js, format.js  element and text helpers (never HTML strings)
+ *   auth.js         private mode: Cognito sign-in with fetch, the session (refresh token)
+ *   signin.js       the sign-in view (new-password challenge) and the header's account area
  */
+import { setAuth } from "./api.js";
+import { Session, loadPageConfig } from "./auth.js";
 import { CaptureView } from "./capture.js";
 import { byId } from "./dom.js";
 import { GalleryView } from "./gallery.js";
 import { ImagePage } from "./image-page.js";
 import { Notice } from "./notice.js";
-import { imageHash, startRouter } from "./router.js";
+import { imageHash, parseHash, startRouter } from "./router.js";
+import { SignInView, accountArea } from "./signin.js";
 
 const sections = {
+  signin: byId("signin-view"),
   capture: byId("capture-view"),
   image: byId("image-view"),
   gallery: byId("gallery-view"),
@@ -44,16 +50,57 @@ const imagePage = new ImagePage();
 const gallery = new GalleryView();
 
 const titles = {
+  signin: "Sign in",
   capture: "Snap a photo",
   image: "Result",
   gallery: "Gallery",
   missing: "Page not found",
 };
 
+/** Private mode: the Cognito session; null in public mode. */
+const pageConfig = await loadPageConfig().catch(() => /** @type {const} */ ({ access: "public" }));
+const session = pageConfig.access === "private" ? new Session(pageConfig) : null;
+/** Whether the API may be called (always in public mode). */
+let signedIn = session === null;
+/** @type {SignInView|null} */
+let signIn = null;
+/** @type {{show: () => void, hide: () => void}|null} */
+let account = null;
+
+if (session) {
+  signIn = new SignInView(session, () => {
+    signedIn = true;
+    account?.show();
+    show(parseHash(window.location.hash));
+  });
+  account = accountArea(session, () => requireSignIn("You are signed out."));
+  setAuth({
+    token: () => session.idToken(),
+    onUnauthorized: () => requireSignIn("Your session has ended. Please sign in again."),
+  });
+  // A stored refresh token signs the user back in without the form.
+  signedIn = session.remembered && (await session.idToken().catch(() => null)) !== null;
+  if (signedIn) account.show();
+}
+
 /**
- * @param {import("./router.js").Route} route
+ * Show the sign-in form instead of the current view (the URL stays, to return to it).
+ * @param {string} notice
  */
-function show(route) {
+function requireSignIn(notice) {
+  if (!session || !signIn) return;
+  session.forget();
+  signedIn = false;
+  account?.hide();
+  show(parseHash(window.location.hash));
+  signIn.enter(notice);
+}
+
+/**
+ * @param {import("./router.js").Route | {name: "signin"}} requested
+ */
+function show(requested) {
+  const route = signedIn ? requested : /** @type {const} */ ({ name: "signin" });
   if (current === "capture" && route.name !== "capture") capture.leave();
   if (current === "image") imagePage.leave();
   if (current === "gallery") gallery.leave();
@@ -68,12 +115,17 @@ function show(route) {
   notice.viewShown(window.location.hash);
   // Back from a photo to its gallery listing keeps the loaded pages and the scroll position.
   let restored = false;
-  if (route.name === "capture") capture.enter();
+  if (route.name === "signin") {
+    if (current !== "signin") signIn?.enter();
+  } else if (route.name === "capture") capture.enter();
   else if (route.name === "image") imagePage.enter(route.id);
   else if (route.name === "gallery") restored = gallery.enter(route.label, { restore: current === "image" });
+  byId("main-nav").hidden = route.name === "signin";
 
   // Move focus to the new view's heading on navigation (not on the first load).
-  if (current !== null) sections[route.name].querySelector("h1")?.focus({ preventScroll: restored });
+  if (current !== null && route.name !== "signin") {
+    sections[route.name].querySelector("h1")?.focus({ preventScroll: restored });
+  }
   current = route.name;
 }
 
