@@ -11,10 +11,16 @@ from lambdas.adapters.usage import UsageCounters
 from lambdas.services.quota import DailyCap, DailyLimitError
 from offline.provision import moto_client
 
-from .conftest import Stack, fresh_usage_table, only
+from .conftest import Stack, fresh_usage_table
 
-# The cap counts in its own table, whatever the providers: the default ones.
-pytestmark = [pytest.mark.integration, only(("google-vision", "cosmos"))]
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def provider_choice() -> tuple[str, str]:
+    """The cap counts in its own table, whatever the providers: the default ones."""
+    return ("google-vision", "cosmos")
+
 
 OTHER_OWNER = "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 

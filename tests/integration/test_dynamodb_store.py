@@ -26,7 +26,11 @@ def table_properties() -> dict[str, Any]:
     """The images table as the all-AWS template defines it."""
     settings = {"labels": ALL_AWS[0], "store": ALL_AWS[1], "stack_name": STACK_NAMES[ALL_AWS]}
     resources = synthesized_template(settings)["Resources"]
-    (table,) = [r for r in resources.values() if r["Type"] == "AWS::DynamoDB::Table"]
+    (table,) = [
+        r
+        for logical_id, r in resources.items()
+        if r["Type"] == "AWS::DynamoDB::Table" and logical_id.startswith("ImagesTable")
+    ]
     properties: dict[str, Any] = table["Properties"]
     return properties
 

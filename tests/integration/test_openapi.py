@@ -20,10 +20,16 @@ from unit import images
 from offline.apigateway import match_route
 from offline.stack_model import Route, read_api
 
-from .conftest import Stack, fresh_usage_table, only
+from .conftest import Stack, fresh_usage_table
 
-# The API contract is the same for every provider: checked with the default ones.
-pytestmark = [pytest.mark.integration, only(("google-vision", "cosmos"))]
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def provider_choice() -> tuple[str, str]:
+    """The API contract is the same for every provider: checked with the default ones."""
+    return ("google-vision", "cosmos")
+
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
