@@ -114,7 +114,7 @@ def _zipped_size(directory: Path, archive: Path) -> int:
 def test_presign_bundle_holds_only_what_presign_imports(tmp_path: Path) -> None:
     target = tmp_path / "presign"
     try:
-        bundle(ROOT / "lambdas" / "requirements" / "presign.dynamodb.txt", target)
+        bundle(ROOT / "lambdas" / "requirements" / "presign.cosmos.txt", target)
     except BundlingError as error:
         if not _registry_reachable():
             pytest.skip(f"package registry unreachable, cannot bundle: {error}")
