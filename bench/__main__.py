@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     functions = synthesized_functions()
     by_name = {function.name: function for function in functions}
     run("coldstart", lambda: coldstart.section(functions, rounds=3 if quick else 7))
+    run("providers", lambda: coldstart.combinations_section(rounds=3 if quick else 7))
     run("upload_size", upload_size.section)
     tunables = page_tunables()
     images = [page_jpeg(frame(name), tunables) for name in PHOTOS]

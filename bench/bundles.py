@@ -109,21 +109,51 @@ def host_platforms() -> tuple[str, ...]:
     return (f"manylinux2014_{machine}", f"manylinux_2_28_{machine}")
 
 
-def host_bundle(function: str, work_dir: Path = WORK_DIR) -> Path:
+#: Which providers' requirements a function's bundle takes (stacks.functions.FUNCTION_PROVIDERS).
+PROVIDER_KINDS = {
+    "presign": ("store",),
+    "analyze": ("labels", "store"),
+    "list_images": ("store",),
+    "detail": ("store",),
+}
+#: Every (labels, store) combination the stack can be deployed with.
+COMBINATIONS = (
+    ("google-vision", "cosmos"),
+    ("google-vision", "dynamodb"),
+    ("rekognition", "cosmos"),
+    ("rekognition", "dynamodb"),
+)
+#: The adapter modules ``lambdas.providers`` imports for each provider on first use.
+ADAPTERS = {
+    "google-vision": "lambdas.adapters.vision",
+    "rekognition": "lambdas.adapters.rekognition",
+    "cosmos": "lambdas.adapters.cosmos",
+    "dynamodb": "lambdas.adapters.dynamodb",
+}
+
+
+def variant(function: str, labels: str, store: str) -> tuple[str, ...]:
+    """The provider part of the function's requirements file name for this combination."""
+    chosen = {"labels": labels, "store": store}
+    return tuple(chosen[kind] for kind in PROVIDER_KINDS[function])
+
+
+def host_bundle(function: str, providers: tuple[str, ...] = (), work_dir: Path = WORK_DIR) -> Path:
     """The function's bundle built by ``stacks.bundling`` for this Python and platform.
 
-    Same lock, same strip, copy and compile steps (this interpreter's version is on PATH, so
-    the bundle carries ``.pyc`` as a Lambda bundle does when its runtime's Python is at hand);
-    only the pip target differs. Kept under
-    ``work_dir`` by asset hash, so an unchanged function is not bundled again.
+    Same lock (``<function>[.<labels>].<store>.txt`` for ``providers``), same strip, copy and
+    compile steps (this interpreter's version is on PATH, so the bundle carries ``.pyc`` as a
+    Lambda bundle does when its runtime's Python is at hand); only the pip target differs.
+    Kept under ``work_dir`` by asset hash, so an unchanged function is not bundled again.
     """
     from stacks import bundling  # noqa: PLC0415 (starts aws_cdk's jsii: only when needed)
 
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     wheels = bundling.WheelTarget(version, host_platforms())
-    requirements = bundling.LAMBDAS_DIR / "requirements" / f"{function}.txt"
+    requirements = bundling.requirements_file(function, providers)
     digest = bundling.asset_hash(requirements, wheels=wheels)
-    target = work_dir / "bundles" / f"{function}-py{version}-{digest[:16]}"
+    name = ".".join((function, *providers))
+    target = work_dir / "bundles" / f"{name}-py{version}-{digest[:16]}"
     if not (target / ".complete").exists():
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)

@@ -25,6 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.bundles import (
+    ADAPTERS,
+    COMBINATIONS,
+    PROVIDER_KINDS,
     WORK_DIR,
     FunctionBundle,
     bytecode_caches,
@@ -32,6 +35,7 @@ from bench.bundles import (
     host_bundle,
     prune_older,
     runtime_dir,
+    variant,
     zipped_size,
 )
 from bench.report import Row, Section
@@ -39,6 +43,7 @@ from bench.stats import median
 
 __all__ = [
     "ImportJob",
+    "combinations_section",
     "import_profile",
     "measure",
     "section",
@@ -174,7 +179,11 @@ def section(functions: Sequence[FunctionBundle], rounds: int) -> Section:
     as_bundled: dict[str, ImportJob] = {}
     jobs = [baseline]
     for function in functions:
-        host = host_bundle(function.name)
+        env = function.environment
+        labels = env.get("LABELS_PROVIDER", "google-vision")
+        host = host_bundle(
+            function.name, variant(function.name, labels, env.get("IMAGE_STORE", "cosmos"))
+        )
         if not bytecode_caches(host):
             raise RuntimeError(
                 f"the {function.name} bundle has no .pyc: is python{sys.version_info.major}."
@@ -255,3 +264,41 @@ def section(functions: Sequence[FunctionBundle], rounds: int) -> Section:
             "never_imported_bytes": unused,
         }
     return Section(rows + size_rows, details)
+
+
+def combinations_section(rounds: int) -> Section:
+    """Rows: every function in every provider combination, cold import vs ``import boto3``.
+
+    What a cold container imports before its first answer: the handler module and the
+    adapters ``lambdas.providers`` builds for the chosen providers, from the bundle the stack
+    would deploy for that combination (rebuilt for this Python, as in :func:`section`).
+    """
+    runtime = runtime_dir()
+    baseline = ImportJob("import boto3", "boto3", ())
+    jobs = [baseline]
+    for labels, store in COMBINATIONS:
+        for function in PROVIDER_KINDS:
+            chosen = {"labels": labels, "store": store}
+            adapters = [ADAPTERS[chosen[kind]] for kind in PROVIDER_KINDS[function]]
+            modules = ", ".join([f"lambdas.handlers.{function}", *adapters])
+            bundle = host_bundle(function, variant(function, labels, store))
+            jobs.append(ImportJob(f"{labels}+{store}: {function}", modules, (bundle,)))
+    timings = measure(jobs, runtime, rounds)
+    medians = {label: median(values) for label, values in timings.items()}
+    base = medians[baseline.label]
+    name = "Cold import per provider combination (no .pyc)"
+    rows = [
+        Row(
+            name,
+            "`import boto3` (the runtime's SDK)",
+            base,
+            "ms",
+            baseline=True,
+            note=f"handler + the chosen adapters, median of {rounds} shuffled rounds",
+        )
+    ]
+    rows += [
+        Row(name, job.label, medians[job.label], "ms", medians[job.label] / base)
+        for job in jobs[1:]
+    ]
+    return Section(rows, {"ms": timings})

@@ -2,8 +2,9 @@
 
 Each function reads only the groups it needs (a group fails only when one of its own variables
 is missing or malformed), and every problem raises :class:`ConfigError` naming the variable.
-Endpoints for the offline stack are configuration too: ``AWS_ENDPOINT_URL`` is honoured by boto3
-itself, ``VISION_API_ENDPOINT`` and ``COSMOS_CA_BUNDLE`` are read here.
+Endpoints for the offline stack are configuration too: ``AWS_ENDPOINT_URL`` (and per-service
+``AWS_ENDPOINT_URL_<SERVICE>``) are honoured by boto3 itself, ``VISION_API_ENDPOINT`` and
+``COSMOS_CA_BUNDLE`` are read here.
 """
 
 from __future__ import annotations
@@ -17,12 +18,18 @@ __all__ = [
     "SUPPORTED_VISION_FEATURES",
     "ConfigError",
     "CosmosConfig",
+    "DynamoConfig",
     "ImageLimits",
+    "LabelsConfig",
+    "ProviderChoice",
     "RetryConfig",
     "StorageConfig",
     "UsageConfig",
     "VisionConfig",
 ]
+
+IMAGE_STORES = ("cosmos", "dynamodb")
+LABELS_PROVIDERS = ("google-vision", "rekognition")
 
 MIB = 1024 * 1024
 
@@ -167,6 +174,64 @@ class CosmosConfig:
         if ca_bundle is not None and not os.path.isfile(ca_bundle):
             raise ConfigError("environment variable COSMOS_CA_BUNDLE must name an existing file")
         return cls(secret_id=_required(env, "COSMOS_SECRET_ID"), ca_bundle=ca_bundle)
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name, "").strip().lower() or default
+    if value not in allowed:
+        raise ConfigError(f"environment variable {name} must be one of {', '.join(allowed)}")
+    return value
+
+
+@dataclass(frozen=True)
+class ProviderChoice:
+    """Which document store and which labeller this deployment uses."""
+
+    image_store: str
+    labels_provider: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> ProviderChoice:
+        """Read IMAGE_STORE (cosmos|dynamodb) and LABELS_PROVIDER (google-vision|rekognition)."""
+        return cls(
+            image_store=_choice(env, "IMAGE_STORE", "cosmos", IMAGE_STORES),
+            labels_provider=_choice(env, "LABELS_PROVIDER", "google-vision", LABELS_PROVIDERS),
+        )
+
+
+@dataclass(frozen=True)
+class LabelsConfig:
+    """What any labeller is asked for: features, results per feature, time allowed.
+
+    The same VISION_* variables steer Rekognition (LABEL_DETECTION and OBJECT_LOCALIZATION map
+    to DetectLabels, IMAGE_PROPERTIES to its image properties, SAFE_SEARCH_DETECTION to
+    DetectModerationLabels).
+    """
+
+    features: tuple[str, ...]
+    max_results: int
+    timeout_seconds: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> LabelsConfig:
+        """Read VISION_FEATURES, VISION_MAX_RESULTS and VISION_TIMEOUT_SECONDS."""
+        return cls(
+            features=_features(env.get("VISION_FEATURES", "")),
+            max_results=_int(env, "VISION_MAX_RESULTS", 10, 1, 100),
+            timeout_seconds=_int(env, "VISION_TIMEOUT_SECONDS", 20, 1, 600),
+        )
+
+
+@dataclass(frozen=True)
+class DynamoConfig:
+    """The DynamoDB table of image documents."""
+
+    table: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> DynamoConfig:
+        """Read IMAGES_TABLE."""
+        return cls(table=_required(env, "IMAGES_TABLE"))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """What the services need from the outside world, as protocols (no SDK imports here).
 
-Each store (Cosmos DB today; DynamoDB is another adapter) and each labeller implements these,
+Each store (Cosmos DB, DynamoDB) and each labeller (Vision, Rekognition) implements these,
 and ``lambdas/providers.py`` picks one by configuration; handlers and services never name a
 provider. Every store raises :class:`StoreUnavailableError` when it cannot answer (the API
 maps it to 503 in one place, ``handlers/_api.py``) and :class:`InvalidCursorError` when it
@@ -9,13 +9,16 @@ rejects a continuation token (400).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 __all__ = [
     "GalleryQuery",
+    "ImageResult",
     "ImageStore",
     "InvalidCursorError",
+    "Labeller",
     "Page",
     "StoreUnavailableError",
 ]
@@ -69,3 +72,26 @@ class ImageStore(Protocol):
         ``upload_expires_at`` (uploads whose photo has not arrived, or never will) are left out.
         Every prefix in ``query.label_prefixes`` must be in the document's ``label_prefixes``.
         """
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    """The labeller's answer for one image: an annotation, or an error (transient or not).
+
+    The annotation has the shape of a Vision ``AnnotateImageResponse`` as a dict (snake_case
+    fields, enum names): ``label_annotations``, ``localized_object_annotations``,
+    ``safe_search_annotation``, ``image_properties_annotation``.
+    """
+
+    annotation: dict[str, Any] | None = None
+    error: str | None = None
+    transient: bool = False
+
+
+class Labeller(Protocol):
+    """Labels batches of image bytes (Cloud Vision, Amazon Rekognition): at most 16 per call."""
+
+    name: str  # how reasons people read name it: "Vision", "Rekognition"
+
+    def annotate(self, images: Sequence[bytes]) -> Sequence[ImageResult]:
+        """One result per image, in order; raises when the whole batch should be retried."""

@@ -48,15 +48,19 @@ from tooling.user_pool import new_password
 DEFAULT_PORT = 8000
 _WATCH_SECONDS = 0.5
 _RESTART_ATTEMPTS = 3
+LABELS_PROVIDERS = ("google-vision", "rekognition")
+IMAGE_STORES = ("cosmos", "dynamodb")
 #: The demo user of private mode (example.com never receives mail).
 DEMO_USER_EMAIL = "demo@example.com"
 
 HELP = """\
 Run tricloud offline: the page and API on http://127.0.0.1:PORT, with moto (S3, SQS,
-Secrets Manager), cosmosdb-server and a local Vision server behind it, all on 127.0.0.1.
-What runs (resources, functions, queue trigger, API routes) is read from the CDK app's
-template, synthesized without bundling and cached in build/offline-template/. Stops
-cleanly on Ctrl-C or SIGTERM.
+Secrets Manager, DynamoDB), cosmosdb-server and a local label server (Vision and
+Rekognition protocols) behind it, all on 127.0.0.1. What runs (resources, functions,
+queue trigger, API routes) is read from the CDK app's template, synthesized without
+bundling and cached in build/offline-template/. --labels and --store choose the providers
+as the context keys of the same names do: `--labels rekognition --store dynamodb` is the
+all-AWS app (no cosmosdb-server, no GCP or Cosmos secret). Stops on Ctrl-C or SIGTERM.
 
 A server that dies is restarted (one line on stderr). Photos, documents and queued
 messages are journaled in DIR/state/ and survive a restart of any server; with --data
@@ -91,6 +95,20 @@ def register(subparsers: Any) -> None:
         # A string default goes through ``type`` too, so a bad $PORT is a usage error.
         default=os.environ.get("PORT", str(DEFAULT_PORT)),
         help=f"port of the page and API (default: $PORT or {DEFAULT_PORT})",
+    )
+    parser.add_argument(
+        "--labels",
+        choices=LABELS_PROVIDERS,
+        default="google-vision",
+        help="who labels the photos (the template's `labels`): the local stand-in of Cloud "
+        "Vision (default) or of Amazon Rekognition, each through its real SDK",
+    )
+    parser.add_argument(
+        "--store",
+        choices=IMAGE_STORES,
+        default="cosmos",
+        help="where the documents live (the template's `store`): cosmosdb-server (default) "
+        "or DynamoDB on moto",
     )
     parser.add_argument(
         "--data",
@@ -136,7 +154,15 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = _install_signal_handlers(stop)
     try:
-        settings = _start(running, run_dir, log_dir, port, stop, access=args.access)
+        settings = _start(
+            running,
+            run_dir,
+            log_dir,
+            port,
+            stop,
+            access=args.access,
+            providers=(args.labels, args.store),
+        )
         if settings is None:
             print("tricloud demo: stopping.", file=sys.stderr)
             return 0
@@ -192,22 +218,29 @@ def _start(
     stop: threading.Event,
     *,
     access: str = "private",
+    providers: tuple[str, str] = ("google-vision", "cosmos"),
 ) -> dict[str, str] | None:
     """Start everything; return the demo's connection settings, None when a stop was requested.
 
-    The template is read (or synthesized) while the three servers start. What started is
-    in ``running`` even when this raises.
+    The template (synthesized with ``labels`` and ``store`` from ``providers``) is read while
+    the servers start: cosmosdb-server only when the store is Cosmos DB. What started is in
+    ``running`` even when this raises.
     """
+    labels, store = providers
     state = run_dir / "state"
+    starters: list[Callable[[], Any]] = [
+        partial(start_moto, log_dir, journal=state / "moto.jsonl"),
+        partial(start_vision, log_dir),
+    ]
+    if store == "cosmos":
+        starters.append(partial(start_cosmos, run_dir, log_dir, journal=state / "cosmos.jsonl"))
     with ThreadPoolExecutor(max_workers=1) as pool:
-        template = pool.submit(synthesized_template, {"access": access})
-        moto, cosmos, vision = running.start_together(
-            [
-                partial(start_moto, log_dir, journal=state / "moto.jsonl"),
-                partial(start_cosmos, run_dir, log_dir, journal=state / "cosmos.jsonl"),
-                partial(start_vision, log_dir),
-            ],
+        template = pool.submit(
+            synthesized_template, {"access": access, "labels": labels, "store": store}
         )
+        started = running.start_together(starters)
+        moto, vision = started[0], started[1]
+        cosmos = started[2] if store == "cosmos" else None
         if stop.is_set():
             return None
         site = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
@@ -218,7 +251,7 @@ def _start(
         stack.spec.functions.values(),
         aws_endpoint=moto.endpoint,
         vision_endpoint=vision.endpoint,
-        cosmos_ca_bundle=cosmos.ca_bundle,
+        cosmos_ca_bundle=cosmos.ca_bundle if cosmos is not None else None,
     )
     published = dict(functions_env)
     authorizers = list(stack.spec.api.authorizers.values())

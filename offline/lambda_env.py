@@ -36,10 +36,15 @@ def functions_environment(functions: Iterable[FunctionSpec]) -> dict[str, str]:
 
 
 def offline_endpoints(
-    *, aws_endpoint: str, vision_endpoint: str, cosmos_ca_bundle: Path
+    *, aws_endpoint: str, vision_endpoint: str, cosmos_ca_bundle: Path | None
 ) -> dict[str, str]:
-    """What only the offline stack sets: where the local servers are, dummy credentials."""
-    return {
+    """What only the offline stack sets: where the local servers are, dummy credentials.
+
+    The local label server answers both Cloud Vision (``VISION_API_ENDPOINT``) and Amazon
+    Rekognition (``AWS_ENDPOINT_URL_REKOGNITION``, read by botocore itself).
+    ``cosmos_ca_bundle`` is None without Cosmos DB.
+    """
+    endpoints = {
         "AWS_ENDPOINT_URL": aws_endpoint,
         # The template sets the regional S3 endpoint (signed URL hosts = the CSP's); boto3
         # prefers this service-specific variable over AWS_ENDPOINT_URL, so moto replaces it.
@@ -50,9 +55,12 @@ def offline_endpoints(
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "VISION_API_ENDPOINT": vision_endpoint,
-        "COSMOS_CA_BUNDLE": str(cosmos_ca_bundle),
+        "AWS_ENDPOINT_URL_REKOGNITION": vision_endpoint,
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
+    if cosmos_ca_bundle is not None:
+        endpoints["COSMOS_CA_BUNDLE"] = str(cosmos_ca_bundle)
+    return endpoints
 
 
 def lambda_environment(
@@ -60,17 +68,21 @@ def lambda_environment(
     *,
     aws_endpoint: str,
     vision_endpoint: str,
-    cosmos_ca_bundle: Path,
+    cosmos_ca_bundle: Path | None,
 ) -> dict[str, str]:
-    """The template's variables of ``functions`` plus :func:`offline_endpoints`.
+    """The template's variables of ``functions`` plus :func:`offline_endpoints` (the label
+    server's address only under the name of the labeller the template chose).
 
     No secret is in here: the handlers read them from (moto's) Secrets Manager.
     """
-    return {
-        **functions_environment(functions),
-        **offline_endpoints(
-            aws_endpoint=aws_endpoint,
-            vision_endpoint=vision_endpoint,
-            cosmos_ca_bundle=cosmos_ca_bundle,
-        ),
-    }
+    variables = functions_environment(functions)
+    endpoints = offline_endpoints(
+        aws_endpoint=aws_endpoint,
+        vision_endpoint=vision_endpoint,
+        cosmos_ca_bundle=cosmos_ca_bundle,
+    )
+    unused = "VISION_API_ENDPOINT"
+    if variables.get("LABELS_PROVIDER", "google-vision") == "google-vision":
+        unused = "AWS_ENDPOINT_URL_REKOGNITION"
+    endpoints.pop(unused)
+    return {**variables, **endpoints}

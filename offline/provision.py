@@ -8,9 +8,11 @@ resolve to the offline resources. A few types are stand-ins that only answer ref
 new resource type is one function and one line in :data:`PROVISIONERS`. Provisioning is
 idempotent: it runs again on a moto that already holds the resources (``--data``).
 
-The two secrets get their values as ``tricloud secrets`` gives them in AWS: throwaway GCP
+The provider secrets the template has (GCP with labels=google-vision, Cosmos with
+store=cosmos) get their values as ``tricloud secrets`` gives them in AWS: throwaway GCP
 credentials and the Cosmos settings of cosmosdb-server, whose database and container come
-from :func:`tooling.cosmos_setup.ensure_container`.
+from :func:`tooling.cosmos_setup.ensure_container`. A secret with ``GenerateSecretString``
+(the gallery cursor key with store=dynamodb) gets a random value, as CloudFormation does.
 """
 
 from __future__ import annotations
@@ -54,8 +56,8 @@ class AwsResources:
     queue_arn: str
     dlq_url: str
     dlq_arn: str
-    gcp_secret_arn: str
-    cosmos_secret_arn: str
+    gcp_secret_arn: str | None  # None: labels=rekognition has no GCP secret
+    cosmos_secret_arn: str | None  # None: store=dynamodb has no Cosmos secret
 
 
 @dataclass(frozen=True)
@@ -155,24 +157,31 @@ def provision_aws(
 
 def provision_offline(
     moto_endpoint: str,
-    cosmos: CosmosServer,
+    cosmos: CosmosServer | None,
     template: dict[str, Any],
     *,
     site_origins: Sequence[str],
     stack_name: str = STACK_NAME,
 ) -> OfflineStack:
-    """:func:`provision_aws`, the secrets filled, the Cosmos container created."""
-    ensure_container(cosmos.client(), COSMOS_DATABASE, COSMOS_CONTAINER)
+    """:func:`provision_aws`, the provider secrets filled, the Cosmos container created.
+
+    ``cosmos`` is needed only when the template keeps its documents in Cosmos DB.
+    """
     stack = provision_aws(moto_endpoint, template, site_origins=site_origins, stack_name=stack_name)
     resources = stack.resources
     manager = moto_client("secretsmanager", moto_endpoint)
-    manager.put_secret_value(
-        SecretId=resources.gcp_secret_arn, SecretString=local_gcp_credentials_json()
-    )
-    manager.put_secret_value(
-        SecretId=resources.cosmos_secret_arn,
-        SecretString=cosmos_secret_json(cosmos.endpoint, cosmos.key),
-    )
+    if resources.gcp_secret_arn is not None:
+        manager.put_secret_value(
+            SecretId=resources.gcp_secret_arn, SecretString=local_gcp_credentials_json()
+        )
+    if resources.cosmos_secret_arn is not None:
+        if cosmos is None:
+            raise ProvisionError("the template keeps its documents in Cosmos DB: start it")
+        ensure_container(cosmos.client(), COSMOS_DATABASE, COSMOS_CONTAINER)
+        manager.put_secret_value(
+            SecretId=resources.cosmos_secret_arn,
+            SecretString=cosmos_secret_json(cosmos.endpoint, cosmos.key),
+        )
     return stack
 
 
@@ -197,8 +206,8 @@ def _pipeline_resources(spec: StackSpec, endpoint: str) -> AwsResources:
             queue_arn=trigger.queue_arn,
             dlq_url=dlq_url,
             dlq_arn=dlq_arn,
-            gcp_secret_arn=variables[GCP_SECRET_VARIABLE],
-            cosmos_secret_arn=variables[COSMOS_SECRET_VARIABLE],
+            gcp_secret_arn=variables.get(GCP_SECRET_VARIABLE),
+            cosmos_secret_arn=variables.get(COSMOS_SECRET_VARIABLE),
         )
     except KeyError as error:
         raise ProvisionError(f"no function has the variable {error}") from None
@@ -293,7 +302,8 @@ def _queue_policy(context: ProvisionContext, logical_id: str, props: dict[str, A
 
 
 def _secret(context: ProvisionContext, logical_id: str, props: dict[str, Any]) -> None:
-    """A secret, created empty as the stack does (the value is put afterwards).
+    """A secret, created empty as the stack does (the value is put afterwards), or with a
+    random value when the template asks CloudFormation to generate one.
 
     ``Ref`` gives the ARN in AWS; offline it gives the name, which every Secrets Manager
     call accepts too and which, unlike moto's ARN (random suffix), survives a restore.
@@ -304,7 +314,12 @@ def _secret(context: ProvisionContext, logical_id: str, props: dict[str, Any]) -
     try:
         arn = manager.describe_secret(SecretId=name)["ARN"]
     except manager.exceptions.ResourceNotFoundException:
-        arn = manager.create_secret(Name=name, Description=props.get("Description", ""))["ARN"]
+        value = {}
+        if "GenerateSecretString" in props:
+            value = {"SecretString": secrets.token_urlsafe(48)}
+        arn = manager.create_secret(Name=name, Description=props.get("Description", ""), **value)[
+            "ARN"
+        ]
     context.resolver.define(logical_id, name, Id=arn)
 
 

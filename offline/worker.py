@@ -41,6 +41,9 @@ _MAX_HELD = 1000
 _FAILED = object()
 #: Seconds between polls while the queue cannot be reached.
 _RETRY = 1.0
+#: Seconds a received message stays invisible until the worker has noted its receipt handle
+#: and extended it to the queue's visibility timeout (see :meth:`Worker._receive`).
+RECEIVE_LEASE_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,10 @@ class Worker:
     With a ``journal`` file it notes the receipt handles it holds (the batch being
     processed, and messages left for retry); :meth:`release_held` makes them visible again
     at once, which the demo does after a restart of the worker or of a server the function
-    needs, instead of waiting out the queue's visibility timeout.
+    needs, instead of waiting out the queue's visibility timeout. A message is received
+    with a short lease (``lease_seconds``) and held for the queue's visibility timeout only
+    once noted, so a worker killed before it could note a message leaves it invisible for
+    the lease, not for the queue's whole timeout.
     """
 
     def __init__(
@@ -141,6 +147,7 @@ class Worker:
         wait_seconds: int = 2,
         journal: Path | None = None,
         release_requested: threading.Event | None = None,
+        lease_seconds: int = RECEIVE_LEASE_SECONDS,
     ) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
@@ -154,9 +161,12 @@ class Worker:
         self._held: list[str] = []
         self.release_requested = release_requested or threading.Event()
         self._region: str = sqs.meta.region_name
-        self._queue_arn: str = sqs.get_queue_attributes(
-            QueueUrl=queue_url, AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["QueueArn", "VisibilityTimeout"]
+        )["Attributes"]
+        self._queue_arn: str = attributes["QueueArn"]
+        self._visibility = int(attributes["VisibilityTimeout"])
+        self._lease = min(lease_seconds, self._visibility)
         self.stop_event = threading.Event()
 
     def run(self) -> None:
@@ -258,6 +268,9 @@ class Worker:
             QueueUrl=self._queue_url,
             MaxNumberOfMessages=room,
             WaitTimeSeconds=wait_seconds,
+            # Only a lease: a kill before the note below must not leave the messages
+            # invisible for the queue's whole timeout, with no handle to release them by.
+            VisibilityTimeout=self._lease,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
@@ -266,7 +279,28 @@ class Worker:
             # Noted before anything else happens: a kill from here on loses nothing.
             self._held += [m["ReceiptHandle"] for m in messages]
             self._write_journal([*self._retrying, *self._held])
+            self._hold(messages)
         return messages
+
+    def _hold(self, messages: Sequence[dict[str, Any]]) -> None:
+        """Keep noted messages invisible for the queue's visibility timeout, as Lambda does."""
+        answer = self._sqs.change_message_visibility_batch(
+            QueueUrl=self._queue_url,
+            Entries=[
+                {
+                    "Id": m["MessageId"],
+                    "ReceiptHandle": m["ReceiptHandle"],
+                    "VisibilityTimeout": self._visibility,
+                }
+                for m in messages
+            ],
+        )
+        for failure in answer.get("Failed", []):
+            LOG.warning(
+                "could not hold message %s (%s): it may be delivered again",
+                failure["Id"],
+                failure.get("Code"),
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

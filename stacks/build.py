@@ -19,6 +19,8 @@ from stacks.nag import acknowledge_findings
 from stacks.tricloud_stack import WEB_DIR, TricloudStack
 
 CERTIFICATE_REGION = "us-east-1"
+LABELS = {"google-vision": "Google Cloud Vision", "rekognition": "Amazon Rekognition"}
+STORES = {"cosmos": "Cosmos DB", "dynamodb": "DynamoDB"}
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ def build(
         web_dir=web_dir,
         env=env,
         cross_region_references=certificate_stack is not None,
-        description="tricloud: photo upload, Google Cloud Vision labels, Cosmos DB results",
+        description=f"tricloud: photo upload, {LABELS[config.labels]} labels, "
+        f"{STORES[config.store]} results",
     )
     for stack in (main, certificate_stack):
         if stack is not None:
@@ -82,6 +85,7 @@ def build(
             imported_secret_arns=[
                 arn for arn in (config.gcp_secret_arn, config.cosmos_secret_arn) if arn
             ],
+            providers=(config.labels, config.store),
             env=env,
             description="tricloud: GitHub OIDC deploy and pull-request diff roles",
         )

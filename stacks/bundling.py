@@ -245,11 +245,22 @@ class LocalPipBundling:
         return True
 
 
+def requirements_file(
+    function: str, variant: tuple[str, ...] = (), lambdas_dir: Path = LAMBDAS_DIR
+) -> Path:
+    """`lambdas/requirements/<function>[.<provider>...].txt`: the lock of one function's bundle
+    with the chosen providers (e.g. analyze.rekognition.dynamodb.txt)."""
+    return lambdas_dir / "requirements" / ".".join((function, *variant, "txt"))
+
+
 def function_code(
-    function: str, lambdas_dir: Path = LAMBDAS_DIR, wheels: WheelTarget = LAMBDA_TARGET
+    function: str,
+    variant: tuple[str, ...] = (),
+    lambdas_dir: Path = LAMBDAS_DIR,
+    wheels: WheelTarget = LAMBDA_TARGET,
 ) -> lambda_.Code:
     """The asset of one function, bundled locally for `wheels` and hashed from its inputs."""
-    requirements = lambdas_dir / "requirements" / f"{function}.txt"
+    requirements = requirements_file(function, variant, lambdas_dir)
     if not requirements.is_file():
         raise BundlingError(f"no requirements file for function {function!r}: {requirements}")
     return lambda_.Code.from_asset(

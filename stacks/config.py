@@ -16,7 +16,9 @@ Keys (defaults in `cdk.json` and on `TricloudConfig`):
   analyze_max_concurrency: the S3 -> SQS -> analyze pipeline.
 - lambda_python_version: the Lambda Python runtime (and the wheels and bytecode bundled for it).
 - api_throttle_rate_limit, api_throttle_burst_limit: API stage throttling.
-- vision_features, vision_max_results, vision_timeout_seconds: the Vision request.
+- vision_features, vision_max_results, vision_timeout_seconds: the labelling request (Vision's,
+  or the same features mapped to Rekognition).
+- labels (google-vision | rekognition), store (cosmos | dynamodb): the two providers.
 - access (private | public), allow_signup: who may use the API (Cognito sign-in or anyone).
 - daily_image_limit, daily_image_limit_per_user: the spending cap (uploads per UTC day).
 """
@@ -48,6 +50,9 @@ DEFAULT_LAMBDA_PYTHON = "3.14"
 # event source (throttled receives count too); with a visibility timeout of 6 x 120 s, five
 # receives ride out about an hour of a Vision or Cosmos outage before a message is parked.
 DEFAULT_DLQ_MAX_RECEIVE_COUNT = 5
+# Who labels the photos, and where the image documents live (lambdas/config.py reads the same).
+LABELS_PROVIDERS = ("google-vision", "rekognition")
+IMAGE_STORES = ("cosmos", "dynamodb")
 ACCESS_MODES = ("private", "public")
 # The values CloudWatch Logs accepts for a retention period, in days.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
@@ -121,6 +126,19 @@ class TricloudConfig:
     vision_max_results: int = 10
     vision_timeout_seconds: int = 20
     lambda_python_version: str = DEFAULT_LAMBDA_PYTHON
+    labels: str = "google-vision"
+    store: str = "cosmos"
+
+    @property
+    def uses_gcp(self) -> bool:
+        """Google Cloud Vision labels the photos (its credentials secret is needed)."""
+        return self.labels == "google-vision"
+
+    @property
+    def uses_cosmos(self) -> bool:
+        """Cosmos DB keeps the documents (its connection secret is needed)."""
+        return self.store == "cosmos"
+
     access: str = "private"
     allow_signup: bool = False
     # About 0.6 US cents of Vision per image (four features): at most ~6 USD a day by default.
@@ -169,6 +187,8 @@ class TricloudConfig:
             lambda_python_version=reader.choice(
                 "lambda_python_version", DEFAULT_LAMBDA_PYTHON, LAMBDA_PYTHON_VERSIONS
             ),
+            labels=reader.choice("labels", "google-vision", LABELS_PROVIDERS),
+            store=reader.choice("store", "cosmos", IMAGE_STORES),
             access=reader.choice("access", "private", ACCESS_MODES),
             allow_signup=reader.boolean("allow_signup", default=False),
             daily_image_limit=reader.integer("daily_image_limit", 1000, 1, 1_000_000),
@@ -194,6 +214,10 @@ class TricloudConfig:
                 f"api_throttle_burst_limit ({config.api_throttle_burst_limit}) must be at least "
                 f"api_throttle_rate_limit ({config.api_throttle_rate_limit})"
             )
+        if config.gcp_secret_arn and not config.uses_gcp:
+            raise ConfigError("context gcp_secret_arn is only used with labels=google-vision")
+        if config.cosmos_secret_arn and not config.uses_cosmos:
+            raise ConfigError("context cosmos_secret_arn is only used with store=cosmos")
         return config
 
     @classmethod

@@ -4,7 +4,8 @@ It holds the account's GitHub OIDC provider (or imports it) and two roles, each 
 tokens with audience `sts.amazonaws.com` and one exact `sub` claim of one repository:
 - the deploy role (the deploy workflow's protected environment, or one branch): may assume the
   CDK bootstrap roles `cdk deploy` uses (deploy, file publishing, lookup) in the app's regions,
-  and read what `tricloud doctor` reads (the main stack's outputs, its two secrets);
+  and read what `tricloud doctor` reads (the main stack's outputs, and for the chosen
+  providers: the GCP and Cosmos secrets, or a Rekognition probe and the images table);
 - the diff role (the repository's pull requests): may read the app's deployed templates, for
   `cdk diff --method=template`, and nothing else.
 """
@@ -45,9 +46,11 @@ class DeployRoleStack(Stack):
         main: AppStack,
         others: Sequence[AppStack] = (),
         imported_secret_arns: Sequence[str] = (),
+        providers: tuple[str, str] = ("google-vision", "cosmos"),
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self.providers = providers
         provider_arn = config.oidc_provider_arn or self._provider()
         self.main = main
         self.app_stacks = app_stacks = [main, *others]
@@ -70,7 +73,7 @@ class DeployRoleStack(Stack):
                 ],
             )
         )
-        for statement in doctor_statements(self, main, imported_secret_arns):
+        for statement in doctor_statements(self, main, imported_secret_arns, providers):
             self.deploy_role.add_to_policy(statement)
 
         self.diff_role = iam.Role(
@@ -128,13 +131,19 @@ def github_principal(provider_arn: str, subject: str) -> iam.WebIdentityPrincipa
 
 
 def doctor_statements(
-    stack: DeployRoleStack, main: AppStack, imported_secret_arns: Sequence[str]
+    stack: DeployRoleStack,
+    main: AppStack,
+    imported_secret_arns: Sequence[str],
+    providers: tuple[str, str] = ("google-vision", "cosmos"),
 ) -> list[iam.PolicyStatement]:
-    """What `tricloud doctor` reads after a deploy: the main stack's outputs and its secrets.
+    """What `tricloud doctor` reads after a deploy: the main stack's outputs, then per provider
+    (labels, store): the GCP / Cosmos secrets, or a Rekognition probe / the images table.
 
     The secrets the stack creates have names CloudFormation generates, so they are matched by
     the `aws:cloudformation:stack-name` tag CloudFormation puts on them; imported secrets by ARN.
+    The images table's generated name starts with the stack's name.
     """
+    labels, store = providers
     region = main.region or Aws.REGION
     statements = [
         iam.PolicyStatement(
@@ -142,15 +151,32 @@ def doctor_statements(
             actions=["cloudformation:DescribeStacks"],
             resources=[stack.stack_arn(main)],
         ),
-        iam.PolicyStatement(
-            sid="ReadStackSecrets",
-            actions=["secretsmanager:GetSecretValue"],
-            resources=[f"arn:{Aws.PARTITION}:secretsmanager:{region}:{stack.account}:secret:*"],
-            conditions={
-                "StringEquals": {"aws:ResourceTag/aws:cloudformation:stack-name": main.name}
-            },
-        ),
     ]
+    if labels == "google-vision" or store == "cosmos":
+        statements.append(
+            iam.PolicyStatement(
+                sid="ReadStackSecrets",
+                actions=["secretsmanager:GetSecretValue"],
+                resources=[f"arn:{Aws.PARTITION}:secretsmanager:{region}:{stack.account}:secret:*"],
+                conditions={
+                    "StringEquals": {"aws:ResourceTag/aws:cloudformation:stack-name": main.name}
+                },
+            )
+        )
+    if labels == "rekognition":
+        statements.append(
+            iam.PolicyStatement(
+                sid="ProbeRekognition", actions=["rekognition:DetectLabels"], resources=["*"]
+            )
+        )
+    if store == "dynamodb":
+        statements.append(
+            iam.PolicyStatement(
+                sid="ReadImagesTable",
+                actions=["dynamodb:DescribeTable", "dynamodb:GetItem"],
+                resources=[images_table_arn(stack, main)],
+            )
+        )
     if imported_secret_arns:
         statements.append(
             iam.PolicyStatement(
@@ -160,6 +186,12 @@ def doctor_statements(
             )
         )
     return statements
+
+
+def images_table_arn(stack: Stack, main: AppStack) -> str:
+    """The main stack's tables: CloudFormation names them `<stack name>-<logical id>-<suffix>`."""
+    region = main.region or Aws.REGION
+    return f"arn:{Aws.PARTITION}:dynamodb:{region}:{stack.account}:table/{main.name}-*"
 
 
 def _unique(regions: Iterable[str | None]) -> list[str | None]:

@@ -1,7 +1,8 @@
 """The four Lambda functions, each with its own role granting only what it uses.
 
 arm64 on the Python runtime `lambda_python_version` names (default: the newest the CDK offers);
-code bundled locally (stacks.bundling).
+code bundled locally (stacks.bundling) from the locked requirements of the chosen providers only
+(:func:`requirements_variant`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,29 @@ from constructs import Construct
 
 from stacks.bundling import LAMBDAS_DIR, function_code, lambda_runtime, wheel_target
 from stacks.config import TricloudConfig
+from stacks.secrets import Secrets
+from stacks.store import ImagesTable
 
 UPLOAD_PREFIX = "uploads/"
 THUMB_PREFIX = "thumbs/"
+# Rekognition's image-analysis actions cannot be scoped to a resource (stacks/nag.py says so).
+REKOGNITION_ACTIONS = ("rekognition:DetectLabels", "rekognition:DetectModerationLabels")
+# Which provider choices change what a function imports (and so its bundle).
+FUNCTION_PROVIDERS: dict[str, tuple[str, ...]] = {
+    "presign": ("store",),  # stores the pending document of each upload
+    "analyze": ("labels", "store"),
+    "list_images": ("store",),
+    "detail": ("store",),
+}
+
+
+def requirements_variant(function: str, config: TricloudConfig) -> tuple[str, ...]:
+    """The provider names in a function's requirements file name, e.g. ("rekognition", "dynamodb")
+    for lambdas/requirements/analyze.rekognition.dynamodb.txt."""
+    chosen = {"labels": config.labels, "store": config.store}
+    return tuple(chosen[kind] for kind in FUNCTION_PROVIDERS[function])
+
+
 # CloudWatch Logs retention periods by day count (the keys are config.LOG_RETENTION_DAYS).
 _RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
@@ -67,19 +88,19 @@ PRESIGN = FunctionSpec(
 )
 LIST_IMAGES = FunctionSpec(
     "list_images",
-    "GET /api/images: one Cosmos DB query page with thumbnail URLs",
+    "GET /api/images: one image-store query page with thumbnail URLs",
     512,  # azure-cosmos import and TLS handshake dominate the cold start
     Duration.seconds(15),
 )
 DETAIL = FunctionSpec(
     "detail",
-    "GET and DELETE /api/images/{id}: one image (pre-signed GET URL) or its removal",
+    "GET and DELETE /api/images/{id}: one image-store read (pre-signed GET URL) or removal",
     512,
     Duration.seconds(15),
 )
 ANALYZE = FunctionSpec(
     "analyze",
-    "SQS batch of uploads: validate, thumbnail, one Vision batch call, results to Cosmos DB",
+    "SQS batch of uploads: validate, thumbnail, label, results to the image store",
     1536,  # up to 16 images of 10 MiB decoded by Pillow in one invocation
     Duration.seconds(120),  # Vision batch (20 s timeout, retried) plus Cosmos upserts
 )
@@ -96,8 +117,8 @@ class Functions(Construct):
         config: TricloudConfig,
         upload_bucket_name: str,
         s3_endpoint: str,
-        gcp_secret: secretsmanager.ISecret,
-        cosmos_secret: secretsmanager.ISecret,
+        secrets: Secrets,
+        table: ImagesTable | None,
         usage_table: dynamodb.ITable,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -116,14 +137,21 @@ class Functions(Construct):
             "POWERTOOLS_METRICS_NAMESPACE": "Tricloud",
             "ACCESS_MODE": config.access,
         }
-        cosmos = {"COSMOS_SECRET_ID": cosmos_secret.secret_arn}
+        store: dict[str, str] = {"IMAGE_STORE": config.store}
+        if secrets.cosmos is not None:
+            store["COSMOS_SECRET_ID"] = secrets.cosmos.secret_arn
+        if table is not None:
+            store["IMAGES_TABLE"] = table.table.table_name
+        labels: dict[str, str] = {"LABELS_PROVIDER": config.labels}
+        if secrets.gcp is not None:
+            labels["GCP_SECRET_ID"] = secrets.gcp.secret_arn
 
         # presign stores the image's pending document before it signs the upload.
         self.presign = self._function(
             PRESIGN,
             {
                 **common,
-                **cosmos,
+                **store,
                 **storage,
                 "MAX_UPLOAD_BYTES": str(config.max_upload_bytes),
                 "UPLOAD_URL_TTL_SECONDS": str(config.upload_url_ttl_seconds),
@@ -134,17 +162,16 @@ class Functions(Construct):
         )
         self.presign.add_to_role_policy(_allow("s3:PutObject", uploads_arn))
         self.presign.add_to_role_policy(_allow("dynamodb:UpdateItem", usage_table.table_arn))
-        self.presign.add_to_role_policy(_read_secret(cosmos_secret))
 
         self.analyze = self._function(
             ANALYZE,
             {
                 **common,
-                **cosmos,
+                **store,
+                **labels,
                 **storage,
                 "MAX_UPLOAD_BYTES": str(config.max_upload_bytes),
                 "MAX_IMAGE_PIXELS": str(config.max_image_pixels),
-                "GCP_SECRET_ID": gcp_secret.secret_arn,
                 "VISION_FEATURES": ",".join(config.vision_features),
                 "VISION_MAX_RESULTS": str(config.vision_max_results),
                 "VISION_TIMEOUT_SECONDS": str(config.vision_timeout_seconds),
@@ -162,27 +189,36 @@ class Functions(Construct):
                 conditions={"StringLike": {"s3:prefix": [f"{UPLOAD_PREFIX}*"]}},
             )
         )
-        self.analyze.add_to_role_policy(_read_secret(gcp_secret))
-        self.analyze.add_to_role_policy(_read_secret(cosmos_secret))
+        if secrets.gcp is not None:
+            self.analyze.add_to_role_policy(_read_secret(secrets.gcp))
+        else:
+            self.analyze.add_to_role_policy(
+                iam.PolicyStatement(actions=list(REKOGNITION_ACTIONS), resources=["*"])
+            )
 
+        cursor = {}
+        if secrets.cursor_key is not None:
+            cursor["CURSOR_SECRET_ID"] = secrets.cursor_key.secret_arn
         # list_images signs each card's thumbnail URL (a GET on thumbs/ only).
         self.list_images = self._function(
             LIST_IMAGES,
             {
                 **common,
-                **cosmos,
+                **store,
+                **cursor,
                 **storage,
                 "IMAGE_URL_TTL_SECONDS": str(config.image_url_ttl_seconds),
             },
         )
         self.list_images.add_to_role_policy(_allow("s3:GetObject", thumbs_arn))
-        self.list_images.add_to_role_policy(_read_secret(cosmos_secret))
+        if secrets.cursor_key is not None:
+            self.list_images.add_to_role_policy(_read_secret(secrets.cursor_key))
 
         self.detail = self._function(
             DETAIL,
             {
                 **common,
-                **cosmos,
+                **store,
                 **storage,
                 "IMAGE_URL_TTL_SECONDS": str(config.image_url_ttl_seconds),
             },
@@ -192,7 +228,16 @@ class Functions(Construct):
         self.detail.add_to_role_policy(
             iam.PolicyStatement(actions=["s3:DeleteObject"], resources=[uploads_arn, thumbs_arn])
         )
-        self.detail.add_to_role_policy(_read_secret(cosmos_secret))
+
+        # The document store: the Cosmos secret, or exactly the table calls each one makes.
+        if secrets.cosmos is not None:
+            for function in self.all:
+                function.add_to_role_policy(_read_secret(secrets.cosmos))
+        if table is not None:
+            table.grant_items(self.presign, "PutItem")
+            table.grant_items(self.analyze, "GetItem", "PutItem")
+            table.grant_gallery_query(self.list_images)
+            table.grant_items(self.detail, "GetItem", "DeleteItem")
 
     @property
     def all(self) -> tuple[lambda_.Function, ...]:
@@ -222,7 +267,10 @@ class Functions(Construct):
             runtime=lambda_runtime(self._config.lambda_python_version),
             architecture=lambda_.Architecture.ARM_64,
             code=function_code(
-                spec.name, LAMBDAS_DIR, wheel_target(self._config.lambda_python_version)
+                spec.name,
+                requirements_variant(spec.name, self._config),
+                LAMBDAS_DIR,
+                wheel_target(self._config.lambda_python_version),
             ),
             handler=f"lambdas.handlers.{spec.name}.handler",
             memory_size=spec.memory_mb,

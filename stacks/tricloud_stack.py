@@ -19,6 +19,7 @@ from stacks.functions import Functions, log_retention
 from stacks.monitoring import Monitoring
 from stacks.secrets import Secrets
 from stacks.site import Site
+from stacks.store import ImagesTable
 from stacks.uploads import Uploads, s3_endpoint, upload_bucket_name, upload_origin
 from stacks.usage import Usage
 
@@ -51,12 +52,8 @@ class TricloudStack(Stack):
 
         bucket_name = upload_bucket_name(config.stack_name)
         access_logs = self._access_logs_bucket()
-        self.secrets = Secrets(
-            self,
-            "Secrets",
-            gcp_secret_arn=config.gcp_secret_arn,
-            cosmos_secret_arn=config.cosmos_secret_arn,
-        )
+        self.secrets = Secrets(self, "Secrets", config=config)
+        self.images_table = ImagesTable(self, "Images") if config.store == "dynamodb" else None
         self.auth = Auth(self, "Auth", allow_signup=config.allow_signup) if config.private else None
         if self.auth is None:
             Annotations.of(self).add_warning_v2("tricloud:public-access", PUBLIC_WARNING)
@@ -67,8 +64,8 @@ class TricloudStack(Stack):
             config=config,
             upload_bucket_name=bucket_name,
             s3_endpoint=s3_endpoint(),
-            gcp_secret=self.secrets.gcp,
-            cosmos_secret=self.secrets.cosmos,
+            secrets=self.secrets,
+            table=self.images_table,
             usage_table=self.usage.table,
         )
         self.api = Api(self, "Api", config=config, functions=self.functions, auth=self.auth)
@@ -140,11 +137,27 @@ class TricloudStack(Stack):
             "ApiUrl": (f"{self.site.url}/api/", "The API, through CloudFront"),
             "SiteBucketName": (self.site.bucket.bucket_name, "Static site bucket"),
             "UploadBucketName": (self.uploads.bucket.bucket_name, "Uploaded images"),
-            "GcpSecretName": (self.secrets.gcp.secret_name, "Put the GCP credentials JSON here"),
-            "CosmosSecretName": (self.secrets.cosmos.secret_name, "Put the Cosmos connection here"),
             "DeadLetterQueueUrl": (self.uploads.dead_letters.queue_url, "Uploads that failed"),
             "UsageTableName": (self.usage.table.table_name, "Daily upload counters (the cap)"),
         }
+        outputs["LabelsProvider"] = (self.config.labels, "Who labels the photos")
+        outputs["ImageStore"] = (self.config.store, "Where the image documents live")
+        # Only the chosen providers' resources exist, so only they are outputs.
+        if self.secrets.gcp is not None:
+            outputs["GcpSecretName"] = (
+                self.secrets.gcp.secret_name,
+                "Put the GCP credentials JSON here",
+            )
+        if self.secrets.cosmos is not None:
+            outputs["CosmosSecretName"] = (
+                self.secrets.cosmos.secret_name,
+                "Put the Cosmos connection here",
+            )
+        if self.images_table is not None:
+            outputs["ImagesTableName"] = (
+                self.images_table.table.table_name,
+                "The DynamoDB table of image documents",
+            )
         if self.auth is not None:
             outputs["UserPoolId"] = (self.auth.user_pool.user_pool_id, "Cognito user pool")
             outputs["UserPoolClientId"] = (

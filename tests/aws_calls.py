@@ -108,5 +108,8 @@ def _resource(service: str, params: dict[str, Any]) -> tuple[str, dict[str, str]
         return str(params["SecretId"]), {}
     if service == "dynamodb" and "TableName" in params:
         # Region and account do not matter here: the test maps the table to the template's.
-        return f"arn:aws:dynamodb:::table/{params['TableName']}", {}
+        table = f"arn:aws:dynamodb:::table/{params['TableName']}"
+        # A query of an index is authorised against the index's ARN.
+        index = params.get("IndexName")
+        return (f"{table}/index/{index}" if index else table), {}
     return "*", {}

@@ -16,13 +16,18 @@ Fixtures (servers start on first use, once per session, on free 127.0.0.1 ports;
   on moto (its queue's visibility timeout cut to 2 s, so retries come back quickly), with
   the Cosmos database/container on cosmosdb-server; ``offline_resources`` is its
   :class:`offline.provision.AwsResources`.
-- ``lambda_env`` → sets the handler environment (``monkeypatch``) and returns it; it also
-  resets the Vision server's faults and request log.
+- ``offline_stacks`` → ``get((labels, store))``: the template of that provider combination
+  (synthesized with its own ``stack_name``, so names never collide) provisioned once on the
+  same servers; ``offline_stack`` is the default combination's.
+- ``provider_choice`` → ``(labels, store)``: ``("google-vision", "cosmos")`` here;
+  tests/integration/conftest.py parametrises it. ``chosen_stack`` is its stack.
+- ``lambda_env`` → sets the handler environment of ``chosen_stack`` (``monkeypatch``) and
+  returns it; it also resets the label server's faults and request log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,19 +93,67 @@ def stack_template() -> dict[str, Any]:
     return synthesized_template()
 
 
+DEFAULT_PROVIDERS = ("google-vision", "cosmos")
+#: The stack name each provider combination is synthesized and provisioned with.
+STACK_NAMES = {
+    DEFAULT_PROVIDERS: "Tricloud",
+    ("google-vision", "dynamodb"): "TricloudVisionDynamo",
+    ("rekognition", "cosmos"): "TricloudRekCosmos",
+    ("rekognition", "dynamodb"): "TricloudAllAws",
+}
+
+
 @pytest.fixture(scope="session")
-def offline_stack(
+def offline_stacks(
     moto_server: str, cosmos_server: CosmosServer, stack_template: dict[str, Any]
+) -> Callable[[tuple[str, str]], OfflineStack]:
+    """The stack of a provider combination: its template's bucket, queues, secrets (and
+    table) on moto, the Cosmos container; provisioned on first use, once per session."""
+    stacks: dict[tuple[str, str], OfflineStack] = {}
+
+    def get(providers: tuple[str, str]) -> OfflineStack:
+        if providers not in stacks:
+            name = STACK_NAMES[providers]
+            template = stack_template
+            if providers != DEFAULT_PROVIDERS:
+                labels, store = providers
+                settings = {"labels": labels, "store": store, "stack_name": name}
+                template = synthesized_template(settings)
+            stack = provision_offline(
+                moto_server,
+                cosmos_server,
+                template,
+                site_origins=[TEST_SITE_ORIGIN],
+                stack_name=name,
+            )
+            moto_client("sqs", moto_server).set_queue_attributes(
+                QueueUrl=stack.resources.queue_url,
+                Attributes={"VisibilityTimeout": str(TEST_VISIBILITY_TIMEOUT_SECONDS)},
+            )
+            stacks[providers] = stack
+        return stacks[providers]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def offline_stack(offline_stacks: Callable[[tuple[str, str]], OfflineStack]) -> OfflineStack:
+    """The default combination's stack (Vision + Cosmos DB)."""
+    return offline_stacks(DEFAULT_PROVIDERS)
+
+
+@pytest.fixture
+def provider_choice() -> tuple[str, str]:
+    """``(labels, store)`` of the handlers: the defaults, unless a conftest parametrises it."""
+    return DEFAULT_PROVIDERS
+
+
+@pytest.fixture
+def chosen_stack(
+    offline_stacks: Callable[[tuple[str, str]], OfflineStack], provider_choice: tuple[str, str]
 ) -> OfflineStack:
-    """The template's bucket, queues and secrets on moto, and the Cosmos container."""
-    stack = provision_offline(
-        moto_server, cosmos_server, stack_template, site_origins=[TEST_SITE_ORIGIN]
-    )
-    moto_client("sqs", moto_server).set_queue_attributes(
-        QueueUrl=stack.resources.queue_url,
-        Attributes={"VisibilityTimeout": str(TEST_VISIBILITY_TIMEOUT_SECONDS)},
-    )
-    return stack
+    """The stack of this test's provider combination."""
+    return offline_stacks(provider_choice)
 
 
 @pytest.fixture(scope="session")
@@ -115,13 +168,13 @@ def lambda_env(
     moto_server: str,
     cosmos_server: CosmosServer,
     vision_server: VisionServer,
-    offline_stack: OfflineStack,
+    chosen_stack: OfflineStack,
 ) -> dict[str, str]:
     """Set the handler environment for this test and return it."""
     env = set_handler_env(
         monkeypatch,
         moto_server=moto_server,
-        stack=offline_stack,
+        stack=chosen_stack,
         vision_server=vision_server,
         cosmos_server=cosmos_server,
     )

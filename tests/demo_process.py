@@ -31,13 +31,14 @@ def demo_process(
     path: str | None = None,
     stderr: int | IO[str] = subprocess.PIPE,
     access: str | None = None,
+    extra: tuple[str, ...] = (),
 ) -> Iterator[subprocess.Popen[str]]:
-    """``tricloud demo --port PORT [--data DIR] [--access MODE]`` carrying ``marker`` (and
-    ``PATH=path``).
+    """``tricloud demo --port PORT [extra...] [--data DIR] [--access MODE]`` carrying ``marker``
+    (and    ``PATH=path``).
 
     stdout is a pipe; the demo is killed when the block ends if it is still running.
     """
-    command = [str(TRICLOUD), "demo", "--port", str(port)]
+    command = [str(TRICLOUD), "demo", "--port", str(port), *extra]
     if data is not None:
         command += ["--data", str(data)]
     if access is not None:

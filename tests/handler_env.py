@@ -24,6 +24,16 @@ def set_handler_env(
         vision_endpoint=vision_server.endpoint,
         cosmos_ca_bundle=cosmos_server.ca_bundle,
     )
+    # Only the chosen providers' variables, as on Lambda (a test before may have set others).
+    for name in (
+        "GCP_SECRET_ID",
+        "COSMOS_SECRET_ID",
+        "VISION_API_ENDPOINT",
+        "AWS_ENDPOINT_URL_REKOGNITION",
+        "IMAGES_TABLE",
+        "CURSOR_SECRET_ID",
+    ):
+        monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env

@@ -7,6 +7,7 @@ quotes a secret.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import urllib.error
@@ -22,10 +23,13 @@ from azure.core.exceptions import AzureError
 from botocore.exceptions import BotoCoreError, ClientError
 from google.api_core import exceptions as google_exceptions
 from google.auth import exceptions as auth_exceptions
+from PIL import Image
 
 from lambdas.adapters.cosmos import CosmosImageStore
+from lambdas.adapters.dynamodb import INDEX_NAME, DynamoImageStore
+from lambdas.adapters.rekognition import RekognitionLabeller
 from lambdas.adapters.vision import VisionAnnotator, VisionUnavailableError
-from lambdas.config import VisionConfig
+from lambdas.config import LabelsConfig, VisionConfig
 from lambdas.credentials import CosmosSettings, CredentialsError
 from lambdas.ports import StoreUnavailableError
 from tooling.cli_support import CommandError, aws_error_code, describe_aws_error, first_line
@@ -40,7 +44,6 @@ VISION_TIMEOUT_SECONDS = 10
 _PROBE_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGM4IScHAAK2AQU0pnWqAAAAAElFTkSuQmCC"
 )
-
 T = TypeVar("T")
 # SQS's error codes for a caller without the permission (JSON and query protocols).
 _DENIED = {"AccessDenied", "AccessDeniedException", "AWS.SimpleQueueService.AccessDenied"}
@@ -237,6 +240,61 @@ def _setup_problem(properties: dict[str, Any]) -> tuple[str, str] | None:
             "run `tricloud cosmos init` to update it",
         )
     return None
+
+
+def check_rekognition() -> Check:
+    """Amazon Rekognition answers DetectLabels on a small test image, made by the analyze
+    function's adapter with this machine's AWS credentials (offline: the local label server,
+    through ``AWS_ENDPOINT_URL_REKOGNITION``)."""
+    name = "Rekognition"
+    where = os.environ.get("AWS_ENDPOINT_URL_REKOGNITION", "").strip() or "Amazon Rekognition"
+    config = LabelsConfig(
+        features=("LABEL_DETECTION",), max_results=1, timeout_seconds=VISION_TIMEOUT_SECONDS
+    )
+    (result,) = RekognitionLabeller(config).annotate([_probe_jpeg()])
+    if result.error:
+        fix = (
+            "check your AWS credentials and region, and that Rekognition is offered in it"
+            if result.transient
+            else ""
+        )
+        return Check(name, Status.FAILED, f"{where}: {result.error}", fix)
+    return Check(name, Status.OK, f"{where} labelled a small test image")
+
+
+def check_dynamodb(dynamodb: Any, table: str | None) -> Check:
+    """The images table exists, is active, has the gallery index, and answers a point read."""
+    name = "DynamoDB"
+    if table is None:
+        return Check(name, Status.SKIPPED, "not checked: the images table is not known")
+    try:
+        description = dynamodb.describe_table(TableName=table)["Table"]
+        DynamoImageStore(table, dynamodb).get("public", str(uuid.uuid4()))
+    except StoreUnavailableError as error:
+        return Check(name, Status.FAILED, f"{table}: {error}")
+    except Exception as error:  # botocore's errors: missing table, no access, unreachable
+        return Check(
+            name,
+            Status.FAILED,
+            f"{table}: {first_line(error)}",
+            "deploy the stack with -c store=dynamodb, or pass --images-table",
+        )
+    indexes = {index["IndexName"] for index in description.get("GlobalSecondaryIndexes") or []}
+    if INDEX_NAME not in indexes:
+        return Check(
+            name, Status.FAILED, f"{table} has no {INDEX_NAME} index", "deploy the stack again"
+        )
+    status = description.get("TableStatus")
+    if status != "ACTIVE":
+        return Check(name, Status.FAILED, f"{table} is {status}, not ACTIVE", "wait and retry")
+    return Check(name, Status.OK, f"{table} is active with its {INDEX_NAME} index")
+
+
+def _probe_jpeg() -> bytes:
+    """A 96x64 grey JPEG (Rekognition refuses images under 80 pixels a side)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (96, 64), (128, 128, 128)).save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 class _HttpGetError(Exception):

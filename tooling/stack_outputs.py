@@ -18,6 +18,9 @@ API_URL = "ApiUrl"
 GCP_SECRET = "GcpSecretName"  # noqa: S105 (an output name, not a secret)
 COSMOS_SECRET = "CosmosSecretName"  # noqa: S105 (an output name, not a secret)
 DEAD_LETTER_QUEUE = "DeadLetterQueueUrl"
+LABELS_PROVIDER = "LabelsProvider"
+IMAGE_STORE = "ImageStore"
+IMAGES_TABLE = "ImagesTableName"
 USER_POOL_ID = "UserPoolId"
 USER_POOL_CLIENT_ID = "UserPoolClientId"
 
@@ -39,11 +42,27 @@ def read_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
     return {str(item["OutputKey"]): str(item["OutputValue"]) for item in outputs}
 
 
+#: The provider each secret output belongs to, and the choice that has no such secret.
+_PROVIDER_SECRETS = {
+    GCP_SECRET: (LABELS_PROVIDER, "google-vision", "labels"),
+    COSMOS_SECRET: (IMAGE_STORE, "cosmos", "store"),
+}
+
+
 def output_value(outputs: dict[str, str], key: str, stack_name: str) -> str:
-    """The value of output ``key``, or a CommandError naming what is missing."""
+    """The value of output ``key``, or a CommandError naming what is missing (or that the
+    stack's chosen provider has no such secret)."""
     try:
         return outputs[key]
     except KeyError:
+        if key in _PROVIDER_SECRETS:
+            choice_key, needs, setting = _PROVIDER_SECRETS[key]
+            chosen = outputs.get(choice_key)
+            if chosen and chosen != needs:
+                raise CommandError(
+                    f"stack {stack_name!r} was deployed with {setting}={chosen}, which needs no "
+                    f"such secret (only {setting}={needs} does)"
+                ) from None
         raise CommandError(
             f"stack {stack_name!r} has no output {key!r}; is it a tricloud stack that "
             "finished deploying?"

@@ -11,7 +11,6 @@ field names, enum names), one per image, in request order.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -25,6 +24,7 @@ from google.cloud import vision
 from google.oauth2 import service_account
 
 from lambdas.config import VisionConfig
+from lambdas.ports import ImageResult
 
 __all__ = ["MAX_BATCH", "ImageResult", "VisionAnnotator", "VisionUnavailableError"]
 
@@ -46,15 +46,6 @@ LoadCredentialInfo = Callable[[bool], dict[str, Any]]
 
 class VisionUnavailableError(Exception):
     """Vision could not be reached or kept failing; the whole batch may be retried later."""
-
-
-@dataclass(frozen=True)
-class ImageResult:
-    """Vision's answer for one image: the annotation, or an error (transient or not)."""
-
-    annotation: dict[str, Any] | None = None
-    error: str | None = None
-    transient: bool = False
 
 
 def credentials_from_info(info: dict[str, Any]) -> Credentials:
@@ -79,6 +70,8 @@ def credentials_from_info(info: dict[str, Any]) -> Credentials:
 
 class VisionAnnotator:
     """Annotates batches of image bytes with the configured features."""
+
+    name = "Vision"
 
     def __init__(self, config: VisionConfig, load_info: LoadCredentialInfo | None = None) -> None:
         if config.api_endpoint is None and load_info is None:

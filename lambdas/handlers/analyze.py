@@ -1,4 +1,4 @@
-"""Lambda ``analyze``: an SQS batch of S3 upload events → Cloud Vision → the image documents.
+"""Lambda ``analyze``: an SQS batch of S3 upload events → the configured labeller → documents.
 
 Returns ``{"batchItemFailures": [...]}`` (the function's event source mapping reports batch
 item failures) naming only the messages that failed for a transient or unexpected reason, so
@@ -17,9 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lambdas import providers
 from lambdas.adapters.secrets import SecretsReader
 from lambdas.adapters.storage import Storage, make_s3_client
-from lambdas.adapters.vision import VisionAnnotator
-from lambdas.config import ImageLimits, RetryConfig, StorageConfig, VisionConfig
-from lambdas.credentials import parse_gcp_credentials
+from lambdas.config import ImageLimits, RetryConfig, StorageConfig
 from lambdas.observability import logger, metrics, tracer
 from lambdas.services.analysis import Analyzer
 
@@ -28,18 +26,10 @@ from lambdas.services.analysis import Analyzer
 def _analyzer() -> Analyzer:
     """The Analyzer with its clients, built once per container."""
     storage_config = StorageConfig.from_env()
-    vision_config = VisionConfig.from_env()
     secrets = SecretsReader()
-    gcp_secret_id = vision_config.secret_id
-
-    def load_gcp(refresh: bool) -> dict[str, Any]:
-        assert gcp_secret_id is not None  # VisionConfig requires it without an endpoint
-        return parse_gcp_credentials(secrets.get(gcp_secret_id, refresh=refresh))
-
-    vision = VisionAnnotator(vision_config, None if vision_config.api_endpoint else load_gcp)
     return Analyzer(
         Storage(make_s3_client(), storage_config.bucket),
-        vision,
+        providers.labeller(secrets),
         providers.image_store(secrets),
         ImageLimits.from_env(),
         max_receive_count=RetryConfig.from_env().max_receive_count,

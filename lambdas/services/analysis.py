@@ -73,7 +73,9 @@ class ImageReader(Protocol):
 
 
 class VisionClient(Protocol):
-    """Annotates images (see ``lambdas.adapters.vision.VisionAnnotator``)."""
+    """Annotates images: a ``lambdas.ports.Labeller`` (Vision, Rekognition) with its name."""
+
+    name: str  # in the reasons people read: "Vision", "Rekognition"
 
     def annotate(self, images: Sequence[bytes]) -> Sequence[Any]:
         """One ImageResult-like object (annotation, error, transient) per image."""
@@ -347,13 +349,14 @@ class Analyzer:
             results = self._vision.annotate(images)
         except Exception as exc:
             logger.warning(
-                "Vision is unavailable; these images will be retried",
+                "The labeller is unavailable; these images will be retried",
+                labeller=self._vision.name,
                 image_ids=[p.upload.image_id for p in batch],
                 reason=_short(exc),
             )
             for item in batch:
                 item.retry = True
-                item.retry_reason = f"Vision is unavailable: {_short(exc)}"
+                item.retry_reason = f"{self._vision.name} is unavailable: {_short(exc)}"
             return
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
@@ -368,12 +371,12 @@ class Analyzer:
         if result.annotation is not None:
             item.document = done_document(item.facts, result.annotation, now)
         elif result.transient:
-            logger.warning("Vision failed on this image", image_id=image_id, reason=result.error)
+            logger.warning("Labelling failed on this image", image_id=image_id, reason=result.error)
             item.retry = True
-            item.retry_reason = f"Vision failed on this image: {result.error}"
+            item.retry_reason = f"{self._vision.name} failed on this image: {result.error}"
         else:
-            logger.info("Vision rejected the image", image_id=image_id, reason=result.error)
-            reason = f"Vision could not analyze this image: {result.error}"
+            logger.info("The labeller rejected the image", image_id=image_id, reason=result.error)
+            reason = f"{self._vision.name} could not analyze this image: {result.error}"
             item.document = failed_document(item.facts, reason, now)
 
     def _save(self, item: _Pending) -> None:

@@ -5,8 +5,11 @@ Routes:
   ``/v1/projects/*/locations/*/images:annotate``): ``BatchAnnotateImagesRequest`` →
   ``BatchAnnotateImagesResponse``. Enums are integers when the client asks for
   ``enum-encoding=int`` (the REST transport of google-cloud-vision does), names otherwise.
+- ``POST /`` with ``X-Amz-Target: RekognitionService.DetectLabels`` (or
+  ``.DetectModerationLabels``): Amazon Rekognition's AWS JSON 1.1 protocol, answered by
+  :mod:`offline.vision.rekognition` with the same labeller.
 - ``GET /_control``: state; ``POST /_control``: see :class:`offline.vision.faults.FaultPlan`;
-  ``GET /_control/requests``: the request log.
+  ``GET /_control/requests``: the request log (both protocols).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from offline.vision import Labeller
+from offline.vision import Labeller, rekognition
 from offline.vision.annotate import (
     ImageError,
     RequestError,
@@ -86,7 +89,10 @@ class VisionRequestHandler(BaseHTTPRequestHandler):
         body = self._read_json()
         if body is _UNREADABLE:
             return
-        if path == "/_control":
+        target = self.headers.get("X-Amz-Target") or ""
+        if target.startswith(rekognition.TARGET_PREFIX):
+            self._rekognition(target.removeprefix(rekognition.TARGET_PREFIX), body)
+        elif path == "/_control":
             try:
                 self.server.faults.apply(body)
             except ControlError as error:
@@ -121,6 +127,41 @@ class VisionRequestHandler(BaseHTTPRequestHandler):
             answer["localServer"] = {"labeller": self.server.labeller_name}
         self._record(entry, HTTPStatus.OK, body, responses)
         self._send_json(HTTPStatus.OK, answer)
+
+    def _rekognition(self, operation: str, body: Any) -> None:
+        entry: dict[str, Any] = {"path": f"rekognition:{operation}", "status": 200}
+        digest: str | None = None
+        try:
+            failure = self.server.faults.next_failure()
+            if failure is not None:
+                raise rekognition.throttled_or_failed(failure)
+            data = rekognition.image_bytes(body)
+            digest = hashlib.sha256(data).hexdigest()
+            error = self.server.faults.image_error(digest)
+            if error is not None:
+                raise rekognition.injected(error)
+            payload = rekognition.answer(operation, body, data, self.server.labeller)
+        except rekognition.RekognitionError as error:
+            entry["status"] = error.status
+            self._record_rekognition(entry, digest, body, error.error_type)
+            self._send_json(HTTPStatus(error.status), error.payload(), _AMZ_JSON)
+            return
+        self._record_rekognition(entry, digest, body, None)
+        self._send_json(HTTPStatus.OK, payload, _AMZ_JSON)
+
+    def _record_rekognition(
+        self, entry: dict[str, Any], digest: str | None, body: Any, error: str | None
+    ) -> None:
+        features = body.get("Features") if isinstance(body, dict) else None
+        self.server.faults.record(
+            {
+                **entry,
+                "image_count": 1,
+                "image_sha256": [digest],
+                "features": [features if isinstance(features, list) else []],
+                "image_errors": [error],
+            }
+        )
 
     def _annotate_one(self, item: dict[str, Any], enums_as_int: bool) -> dict[str, Any]:
         try:
@@ -184,10 +225,12 @@ class VisionRequestHandler(BaseHTTPRequestHandler):
             status, {"error": {"code": status.value, "message": message, "status": name}}
         )
 
-    def _send_json(self, status: HTTPStatus, payload: Any) -> None:
+    def _send_json(
+        self, status: HTTPStatus, payload: Any, content_type: str = "application/json"
+    ) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Type", f"{content_type}; charset=UTF-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -198,3 +241,4 @@ class VisionRequestHandler(BaseHTTPRequestHandler):
 
 
 _UNREADABLE = object()
+_AMZ_JSON = "application/x-amz-json-1.1"

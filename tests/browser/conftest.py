@@ -75,9 +75,11 @@ def _tricloud_command() -> str:
 
 
 @contextmanager
-def running_demo(access: str, data_dir: Path) -> Iterator[str]:
-    """``tricloud demo --access ACCESS --data DATA_DIR`` until the block ends; yields its URL."""
-    log_path = REPO_ROOT / "test-output" / "server-logs" / f"browser-demo-{access}.log"
+def running_demo(access: str, data_dir: Path, *options: str) -> Iterator[str]:
+    """``tricloud demo --access ACCESS --data DATA_DIR [options]`` until the block ends; yields
+    its URL."""
+    name = "-".join((access, *(o.lstrip("-") for o in options)))
+    log_path = REPO_ROOT / "test-output" / "server-logs" / f"browser-demo-{name}.log"
     port = free_port()
     demo = ManagedProcess(
         f"tricloud demo ({access})",
@@ -90,6 +92,7 @@ def running_demo(access: str, data_dir: Path) -> Iterator[str]:
             access,
             "--data",
             str(data_dir),
+            *options,
         ],
         log_path,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -116,6 +119,14 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield override.rstrip("/")
         return
     with running_demo("public", tmp_path_factory.mktemp("demo-public")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def all_aws_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of the all-AWS offline stack (public): Rekognition labels, DynamoDB documents."""
+    options = ("--labels", "rekognition", "--store", "dynamodb")
+    with running_demo("public", tmp_path_factory.mktemp("demo-all-aws"), *options) as url:
         yield url
 
 
@@ -147,6 +158,11 @@ def private_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateDe
 @pytest.fixture(scope="session")
 def page_csp(app_url: str) -> str:
     """The production CSP, with the origin the demo's pre-signed uploads go to as the bucket."""
+    return demo_csp(app_url)
+
+
+def demo_csp(app_url: str) -> str:
+    """The production CSP for a running public demo (its upload origin as the bucket)."""
     request = urllib.request.Request(
         f"{app_url}/api/uploads",
         data=json.dumps({"content_type": "image/jpeg", "size": 1}).encode(),

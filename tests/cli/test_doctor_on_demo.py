@@ -125,7 +125,10 @@ def test_the_demo_publishes_settings_without_secret_values(demo: Demo) -> None:
     settings = read_env_file(demo.env_file)
 
     assert settings["TRICLOUD_SITE_URL"] == demo.url
-    assert set(settings) == set(KEYS)
+    # The default providers (Vision + Cosmos DB): no DynamoDB or Rekognition settings.
+    all_aws = {"IMAGES_TABLE", "AWS_ENDPOINT_URL_REKOGNITION"}
+    assert set(settings) == set(KEYS) - all_aws
+    assert (settings["LABELS_PROVIDER"], settings["IMAGE_STORE"]) == ("google-vision", "cosmos")
     assert Path(settings["COSMOS_CA_BUNDLE"]).is_file()
     text = demo.env_file.read_text()
     assert "PRIVATE KEY" not in text

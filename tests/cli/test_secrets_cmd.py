@@ -11,6 +11,8 @@ import pytest
 
 from lambdas.credentials import CosmosSettings, parse_gcp_credentials
 from offline.servers import CosmosServer
+from tooling import stack_outputs
+from tooling.cli_support import CommandError
 
 pytestmark = pytest.mark.integration
 
@@ -300,3 +302,13 @@ def test_set_cosmos_without_a_terminal_or_variable_refuses(
 
     assert result.code == 2
     assert "pass --key-env" in result.err
+
+
+def test_a_provider_secret_the_stack_does_not_have_is_explained() -> None:
+    outputs = {"LabelsProvider": "rekognition", "ImageStore": "dynamodb", "SiteUrl": "https://x"}
+    with pytest.raises(CommandError, match="labels=rekognition, which needs no such secret"):
+        stack_outputs.output_value(outputs, stack_outputs.GCP_SECRET, "Tricloud")
+    with pytest.raises(CommandError, match="store=dynamodb"):
+        stack_outputs.output_value(outputs, stack_outputs.COSMOS_SECRET, "Tricloud")
+    with pytest.raises(CommandError, match="finished deploying"):
+        stack_outputs.output_value({}, stack_outputs.GCP_SECRET, "Tricloud")

@@ -1,8 +1,10 @@
 """Each function imports only what its bundle carries (its requirements + the runtime's SDK).
 
-Walks the `lambdas` imports statically from each handler; a third-party import that is not in
-the function's requirements would be a ModuleNotFoundError on Lambda, which no local test sees
-(the test venv has everything installed).
+Walks the `lambdas` imports statically from each handler, for every combination of providers;
+a third-party import that is not in the function's requirements would be a ModuleNotFoundError
+on Lambda, which no local test sees (the test venv has everything installed).
+`lambdas/providers.py` imports each adapter only when it is chosen, so the walk follows only
+the chosen providers' adapters from there.
 """
 
 from __future__ import annotations
@@ -18,12 +20,26 @@ RUNTIME = {"boto3", "botocore"}  # provided by the Lambda Python runtime
 POWERTOOLS = {"aws_lambda_powertools", "aws_xray_sdk"}
 COSMOS = {"azure", "requests"}  # requests: a dependency of azure-core (and google-auth)
 VISION = {"google", "grpc", "proto", "PIL", "requests"}
-ALLOWED = {
-    "presign": RUNTIME | POWERTOOLS | COSMOS,  # it stores the pending document
-    "list_images": RUNTIME | POWERTOOLS | COSMOS,
-    "detail": RUNTIME | POWERTOOLS | COSMOS,
-    "analyze": RUNTIME | POWERTOOLS | COSMOS | VISION,
+PILLOW = {"PIL"}
+# What each function's bundle carries besides the chosen providers' SDKs.
+BASE = {
+    "presign": RUNTIME | POWERTOOLS,
+    "list_images": RUNTIME | POWERTOOLS,
+    "detail": RUNTIME | POWERTOOLS,
+    "analyze": RUNTIME | POWERTOOLS | PILLOW,
 }
+# Each provider: its adapter modules (imported by lambdas.providers) and the SDKs they need.
+PROVIDERS = {
+    "cosmos": ({"lambdas.adapters.cosmos"}, COSMOS),
+    "dynamodb": ({"lambdas.adapters.dynamodb"}, RUNTIME),
+    "google-vision": ({"lambdas.adapters.vision", "lambdas.credentials"}, VISION),
+    "rekognition": ({"lambdas.adapters.rekognition"}, RUNTIME | PILLOW),
+}
+COMBINATIONS = [
+    (labels, store)
+    for labels in ("google-vision", "rekognition")
+    for store in ("cosmos", "dynamodb")
+]
 
 
 def _module_file(module: str) -> Path | None:
@@ -69,11 +85,15 @@ def _imports(path: Path, module: str) -> set[str]:
     return names
 
 
-def third_party_imports(function: str) -> set[str]:
-    """Top-level third-party packages reachable from the function's handler."""
+def third_party_imports(function: str, chosen: tuple[str, ...] = ()) -> set[str]:
+    """Top-level third-party packages reachable from the function's handler when the
+    providers in ``chosen`` are configured."""
     seen: set[str] = set()
     third_party: set[str] = set()
     queue = [f"lambdas.handlers.{function}"]
+    # lambdas.providers imports an adapter only when it is chosen.
+    lazily = {m for name in chosen for m in PROVIDERS[name][0]}
+    skipped = {m for modules, _ in PROVIDERS.values() for m in modules} - lazily
     while queue:
         module = queue.pop()
         if module in seen:
@@ -85,8 +105,12 @@ def third_party_imports(function: str) -> set[str]:
         path = _module_file(module)
         if path is None:
             continue
+        if module == "lambdas.providers":
+            queue.extend(lazily)
         for name in _imports(path, module):
             top = name.split(".")[0]
+            if top == "lambdas" and module == "lambdas.providers" and _in(name, skipped):
+                continue
             if top == "lambdas":
                 queue.append(name)
             elif top and top not in sys.stdlib_module_names and top != "__future__":
@@ -94,16 +118,30 @@ def third_party_imports(function: str) -> set[str]:
     return third_party
 
 
-@pytest.mark.parametrize("function", sorted(ALLOWED))
-def test_handler_imports_only_what_its_bundle_carries(function: str) -> None:
-    if not (LAMBDAS / "handlers" / f"{function}.py").is_file():
-        pytest.skip(f"lambdas/handlers/{function}.py does not exist yet")
-    imported = third_party_imports(function)
-    assert imported <= ALLOWED[function], (
-        f"{function} imports {sorted(imported - ALLOWED[function])}, which its bundle lacks: "
-        f"add them to lambdas/requirements/{function}.txt or import them lazily elsewhere"
+def _in(name: str, modules: set[str]) -> bool:
+    """Whether ``name`` is one of ``modules`` or something inside one of them."""
+    return any(name == m or name.startswith(f"{m}.") for m in modules)
+
+
+@pytest.mark.parametrize("function", sorted(BASE))
+@pytest.mark.parametrize("combination", COMBINATIONS, ids="+".join)
+def test_handler_imports_only_what_its_bundle_carries(
+    function: str, combination: tuple[str, str]
+) -> None:
+    labels, store = combination
+    allowed = BASE[function] | PROVIDERS[store][1]
+    chosen: tuple[str, ...] = (store,)  # only analyze builds a labeller
+    if function == "analyze":
+        allowed |= PROVIDERS[labels][1]
+        chosen = combination
+    imported = third_party_imports(function, chosen)
+    assert imported <= allowed, (
+        f"{function} with {labels} + {store} imports {sorted(imported - allowed)}, which its "
+        f"bundle lacks: add them to its lambdas/requirements file or import them lazily"
     )
 
 
-def test_presign_does_not_reach_vision() -> None:
-    assert not third_party_imports("presign") & (VISION - COSMOS)
+def test_an_all_aws_function_reaches_neither_google_nor_azure() -> None:
+    for function in BASE:
+        chosen = ("rekognition", "dynamodb") if function == "analyze" else ("dynamodb",)
+        assert not third_party_imports(function, chosen) & {"google", "azure"}

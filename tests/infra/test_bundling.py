@@ -114,7 +114,7 @@ def _zipped_size(directory: Path, archive: Path) -> int:
 def test_presign_bundle_holds_only_what_presign_imports(tmp_path: Path) -> None:
     target = tmp_path / "presign"
     try:
-        bundle(ROOT / "lambdas" / "requirements" / "presign.txt", target)
+        bundle(ROOT / "lambdas" / "requirements" / "presign.cosmos.txt", target)
     except BundlingError as error:
         if not _registry_reachable():
             pytest.skip(f"package registry unreachable, cannot bundle: {error}")
@@ -133,3 +133,19 @@ def test_presign_bundle_holds_only_what_presign_imports(tmp_path: Path) -> None:
     print(f"presign bundle: {unzipped / MIB:.1f} MiB unzipped, {zipped / MIB:.1f} MiB zipped")
     assert unzipped < 20 * MIB
     assert zipped < 8 * MIB
+
+
+@pytest.mark.bundling
+def test_the_all_aws_analyze_bundle_carries_no_google_or_azure_sdk(tmp_path: Path) -> None:
+    target = tmp_path / "analyze"
+    try:
+        bundle(ROOT / "lambdas" / "requirements" / "analyze.rekognition.dynamodb.txt", target)
+    except BundlingError as error:
+        if not _registry_reachable():
+            pytest.skip(f"package registry unreachable, cannot bundle: {error}")
+        raise
+    top = {path.name for path in target.iterdir()}
+    assert {"aws_lambda_powertools", "PIL", "lambdas"} <= top
+    for absent in ("google", "grpc", "azure", "boto3", "botocore"):
+        assert absent not in top, f"{absent} must not be in the all-AWS analyze bundle"
+    assert (target / "lambdas" / "adapters" / "rekognition.py").is_file()

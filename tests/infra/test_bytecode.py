@@ -58,7 +58,7 @@ def test_only_an_interpreter_of_exactly_that_version_compiles() -> None:
 
 
 def test_the_asset_hash_says_whether_bytecode_is_shipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    requirements = ROOT / "lambdas" / "requirements" / "presign.txt"
+    requirements = ROOT / "lambdas" / "requirements" / "presign.cosmos.txt"
     target = bundling.wheel_target(LOCAL_PYTHON)
     compiled = asset_hash(requirements, wheels=target)
     monkeypatch.setattr(bundling, "bytecode_compiler", lambda _version: None)
@@ -88,7 +88,7 @@ def test_a_bundle_for_the_local_python_imports_from_precompiled_bytecode(tmp_pat
     target = tmp_path / "presign"
     # Through the CDK's local bundling hook, as `cdk synth` runs it (wheels for this machine).
     hook = LocalPipBundling(
-        ROOT / "lambdas" / "requirements" / "presign.txt", ROOT / "lambdas", _host_target()
+        ROOT / "lambdas" / "requirements" / "presign.cosmos.txt", ROOT / "lambdas", _host_target()
     )
     try:
         assert hook.try_bundle(str(target), image=cdk.DockerImage.from_registry("unused"))

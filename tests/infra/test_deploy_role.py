@@ -39,6 +39,12 @@ def github_variant(synth: SynthFn) -> Synth:
     )
 
 
+@pytest.fixture(scope="module")
+def github_all_aws(synth: SynthFn) -> Synth:
+    """github_repository with Rekognition labels and the DynamoDB store."""
+    return synth({"github_repository": REPO, "labels": "rekognition", "store": "dynamodb"})
+
+
 def _template(synth: Synth) -> Template:
     assert synth.stacks.deploy_role is not None
     return Template.from_stack(synth.stacks.deploy_role)
@@ -189,6 +195,29 @@ def test_deploy_role_reads_what_doctor_reads_and_nothing_more(github_variant: Sy
     assert imported["Resource"] == sorted([GCP_ARN, COSMOS_ARN])
 
 
+def test_on_all_aws_the_deploy_role_reads_the_table_and_probes_rekognition(
+    github_all_aws: Synth,
+) -> None:
+    statements = _statements(_template(github_all_aws), "DeployRole")
+    assert sorted(statements) == [
+        "AssumeCdkBootstrapRoles",
+        "ProbeRekognition",
+        "ReadImagesTable",
+        "ReadStackOutputs",
+    ]  # no secret to read: the stack has none of GCP or Cosmos
+    assert statements["ProbeRekognition"]["Action"] == "rekognition:DetectLabels"
+    assert statements["ProbeRekognition"]["Resource"] == ["*"]
+    table = statements["ReadImagesTable"]
+    assert table["Action"] == ["dynamodb:DescribeTable", "dynamodb:GetItem"]
+    assert table["Resource"] == [
+        "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/Tricloud-*"
+    ]
+    # The table CloudFormation names really starts with the stack's name.
+    main = Template.from_stack(github_all_aws.stacks.main).to_json()["Resources"]
+    assert [k for k, v in main.items() if v["Type"] == "AWS::DynamoDB::Table"]
+    assert all("TableName" not in v.get("Properties", {}) for v in main.values())
+
+
 def test_diff_role_only_reads_the_deployed_templates(github_variant: Synth) -> None:
     statements = _statements(_template(github_variant), "DiffRole")
     assert list(statements) == ["ReadDeployedTemplates"]
@@ -205,7 +234,7 @@ def test_role_arns_are_outputs(github: Synth) -> None:
     assert sorted(outputs) == ["DeployRoleArn", "DiffRoleArn"]
 
 
-@pytest.mark.parametrize("name", ["github", "github_variant"])
+@pytest.mark.parametrize("name", ["github", "github_variant", "github_all_aws"])
 def test_cdk_nag_clean(name: str, request: pytest.FixtureRequest) -> None:
     synth: Synth = request.getfixturevalue(name)
     report = json.loads((synth.outdir / "validation-report.json").read_text())

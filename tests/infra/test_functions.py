@@ -19,8 +19,10 @@ COMMON_ENV = {
     "POWERTOOLS_METRICS_NAMESPACE",
     "ACCESS_MODE",
 }
+# The default providers (Vision + Cosmos DB); tests/infra/test_providers.py covers the others.
 EXPECTED_ENV = {
     "presign": {
+        "IMAGE_STORE",
         "UPLOAD_BUCKET",
         "AWS_ENDPOINT_URL_S3",
         "MAX_UPLOAD_BYTES",
@@ -31,6 +33,8 @@ EXPECTED_ENV = {
         "DAILY_IMAGE_LIMIT_PER_USER",
     },
     "analyze": {
+        "IMAGE_STORE",
+        "LABELS_PROVIDER",
         "UPLOAD_BUCKET",
         "AWS_ENDPOINT_URL_S3",
         "MAX_UPLOAD_BYTES",
@@ -47,8 +51,15 @@ EXPECTED_ENV = {
         "UPLOAD_BUCKET",
         "AWS_ENDPOINT_URL_S3",
         "IMAGE_URL_TTL_SECONDS",
+        "IMAGE_STORE",
     },
-    "detail": {"UPLOAD_BUCKET", "AWS_ENDPOINT_URL_S3", "IMAGE_URL_TTL_SECONDS", "COSMOS_SECRET_ID"},
+    "detail": {
+        "UPLOAD_BUCKET",
+        "AWS_ENDPOINT_URL_S3",
+        "IMAGE_URL_TTL_SECONDS",
+        "COSMOS_SECRET_ID",
+        "IMAGE_STORE",
+    },
 }
 
 

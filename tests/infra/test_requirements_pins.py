@@ -24,6 +24,8 @@ PART_OF = {
     "azure-cosmos": "cosmos.in",
     "pillow": "images.in",
 }
+STORES = ("cosmos", "dynamodb")
+LABELS = ("google-vision", "rekognition")
 _LOCKED = re.compile(r"^(?P<name>[A-Za-z0-9._-]+)==(?P<version>\S+) \\$")
 
 
@@ -58,6 +60,21 @@ def test_every_input_has_a_lock_and_every_lock_an_input() -> None:
     functions = {"presign", "analyze", "list_images", "detail"}
     assert functions <= {name.split(".")[0] for name in LOCKS}
     assert {path.stem for path in REQUIREMENTS_DIR.glob("*.txt")} == set(LOCKS)
+
+
+def test_every_function_and_provider_combination_has_its_lock() -> None:
+    # `<function>[.<labels>].<store>`: what stacks.functions.requirements_variant names.
+    assert set(LOCKS) == {
+        *(f"{f}.{store}" for f in ("presign", "list_images", "detail") for store in STORES),
+        *(f"analyze.{labels}.{store}" for labels in LABELS for store in STORES),
+    }
+
+
+@pytest.mark.parametrize("name", LOCKS)
+def test_a_lock_includes_exactly_the_parts_its_name_chooses(name: str) -> None:
+    _function, *providers = name.split(".")
+    provider_parts = {f"{provider}.in" for provider in (*LABELS, *STORES)}
+    assert _parts(name) & provider_parts == {f"{provider}.in" for provider in providers}
 
 
 def test_locks_were_made_from_their_current_inputs() -> None:

@@ -1,4 +1,11 @@
-"""Helpers for driving the four handlers against the local servers (from tests/conftest.py)."""
+"""Helpers for driving the four handlers against the local servers (from tests/conftest.py).
+
+Every test runs once per provider combination it names through ``provider_choice``: by
+default all four (``labels`` x ``store``); :data:`EACH_PROVIDER` (the two diagonals: Vision +
+Cosmos DB, Rekognition + DynamoDB) covers each provider once, for tests about one side only;
+:func:`only` narrows to the combinations a test is about. Servers are shared by all of them.
+The store-neutral helpers (``stack.stored``, ``stack.put``) go through the chosen adapter.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +24,47 @@ from aws_calls import AwsCallRecorder
 from azure.cosmos import ContainerProxy
 from unit.events import TEST_OWNER, FakeLambdaContext, api_event, sqs_event
 
+from lambdas import providers
 from lambdas.handlers import analyze, detail, list_images, presign
-from offline.provision import COSMOS_CONTAINER, COSMOS_DATABASE, AwsResources, moto_client
-from offline.servers import CosmosServer
+from lambdas.ports import GalleryQuery, ImageStore
+from offline.provision import (
+    COSMOS_CONTAINER,
+    COSMOS_DATABASE,
+    AwsResources,
+    OfflineStack,
+    cosmos_secret_json,
+    moto_client,
+)
+from offline.servers import CosmosServer, VisionServer, free_port
+
+ALL_COMBINATIONS = [
+    ("google-vision", "cosmos"),
+    ("google-vision", "dynamodb"),
+    ("rekognition", "cosmos"),
+    ("rekognition", "dynamodb"),
+]
+EACH_PROVIDER = [("google-vision", "cosmos"), ("rekognition", "dynamodb")]
+
+
+def _ids(combination: tuple[str, str]) -> str:
+    return "+".join(combination)
+
+
+def only(*combinations: tuple[str, str]) -> pytest.MarkDecorator:
+    """Run the test for these provider combinations only."""
+    return pytest.mark.parametrize("provider_choice", combinations, indirect=True, ids=_ids)
+
+
+#: For tests about each provider on its own side (one labeller or one store at a time).
+each_provider = only(*EACH_PROVIDER)
+
+
+@pytest.fixture(params=ALL_COMBINATIONS, ids=_ids)
+def provider_choice(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """``(labels, store)``: every combination unless the test narrows it."""
+    choice: tuple[str, str] = request.param
+    return choice
+
 
 GETTERS = ("_config", "_storage", "_store")
 HANDLER_CACHES: tuple[Callable[..., Any], ...] = (
@@ -43,12 +88,75 @@ class Stack:
     resources: AwsResources
     moto_endpoint: str
     monkeypatch: pytest.MonkeyPatch
+    labels: str = "google-vision"
+    store: str = "cosmos"
     #: When set, records the AWS calls each handler makes (tests/aws_calls.py).
     recorder: AwsCallRecorder | None = None
 
     def _running(self, function: str) -> AbstractContextManager[None]:
         """Attribute the AWS calls made meanwhile to `function`, when recording."""
         return self.recorder.attributed(function) if self.recorder else nullcontext()
+
+    @property
+    def labeller_name(self) -> str:
+        """How failure reasons name the labeller."""
+        return "Vision" if self.labels == "google-vision" else "Rekognition"
+
+    def image_store(self) -> ImageStore:
+        """The chosen store's adapter, configured as the handlers are."""
+        return providers.image_store()
+
+    def stored(self, image_id: str, owner: str = "public") -> dict[str, Any] | None:
+        """The stored document (as the store returns it), or None."""
+        return self.image_store().get(owner, image_id)
+
+    def put(self, document: dict[str, Any]) -> None:
+        """Write a document straight into the store."""
+        self.image_store().put(document)
+
+    def pending_retention(self, image_id: str, owner: str = "public") -> float | None:
+        """Seconds the store will keep this document unless it is analysed (its TTL); None
+        when it keeps it for good."""
+        if self.store == "cosmos":
+            document = self.stored(image_id, owner) or {}
+            ttl = document.get("ttl")
+            return None if ttl is None else float(ttl)
+        item = moto_client("dynamodb", self.moto_endpoint).get_item(
+            TableName=self.env["IMAGES_TABLE"],
+            Key={"owner": {"S": owner}, "id": {"S": image_id}},
+        )["Item"]
+        expires = item.get("pending_expires_at")
+        return None if expires is None else float(expires["N"]) - time.time()
+
+    def copies(self, image_id: str, owner: str = "public") -> int:
+        """How many documents of ``owner``'s gallery have this id (walks every page)."""
+        store, found, continuation = self.image_store(), 0, None
+        while True:
+            page = store.list_page(GalleryQuery(owner, (), 100, continuation))
+            found += sum(item["id"] == image_id for item in page.items)
+            continuation = page.continuation
+            if continuation is None:
+                return found
+
+    def break_labeller(self) -> None:
+        """Point the labeller at a port where nothing listens."""
+        dead = f"http://127.0.0.1:{free_port()}"
+        if self.labels == "google-vision":
+            self.set_env(VISION_API_ENDPOINT=dead)
+        else:
+            self.set_env(AWS_ENDPOINT_URL_REKOGNITION=dead)
+
+    def break_store(self) -> dict[str, str]:
+        """Point the store where it cannot answer; the variables that undo it."""
+        if self.store == "cosmos":
+            working = {"COSMOS_SECRET_ID": self.env["COSMOS_SECRET_ID"]}
+            dead = cosmos_secret_json(f"https://127.0.0.1:{free_port()}/", "a2V5")
+            secret = self.create_secret(f"dead-cosmos-{uuid.uuid4()}", dead)
+            self.set_env(COSMOS_SECRET_ID=secret)
+        else:
+            working = {"AWS_ENDPOINT_URL_DYNAMODB": self.env.get("AWS_ENDPOINT_URL", "")}
+            self.set_env(AWS_ENDPOINT_URL_DYNAMODB=f"http://127.0.0.1:{free_port()}")
+        return working
 
     def set_env(self, **variables: str) -> None:
         """Change handler environment variables, as a new deployment (cold containers) would."""
@@ -156,6 +264,15 @@ class Stack:
         return [failure["itemIdentifier"] for failure in result["batchItemFailures"]]
 
 
+def label_calls(vision_server: VisionServer) -> list[int]:
+    """Images per labelling call: Vision's batch sizes, or 1 per Rekognition DetectLabels."""
+    return [
+        call["image_count"]
+        for call in vision_server.control.requests()
+        if call["path"] != "rekognition:DetectModerationLabels"
+    ]
+
+
 def fresh_usage_table(moto_endpoint: str) -> str:
     """A new, empty counter table shaped like the template's (key ``pk``, TTL); its name."""
     name = f"tricloud-test-usage-{uuid.uuid4().hex[:8]}"
@@ -206,16 +323,23 @@ def _keys_in(body: str) -> list[str]:
 @pytest.fixture
 def stack(
     lambda_env: dict[str, str],
-    offline_resources: AwsResources,
+    chosen_stack: OfflineStack,
     moto_server: str,
     monkeypatch: pytest.MonkeyPatch,
+    provider_choice: tuple[str, str],
 ) -> Iterator[Stack]:
     """The handlers wired to the local servers in public mode (owner ``public``), with fresh
     per-container state. ``private_stack`` is the same in private mode."""
     clear_handler_caches()
+    labels, store = provider_choice
     monkeypatch.setenv("ACCESS_MODE", "public")
     yield Stack(
-        {**lambda_env, "ACCESS_MODE": "public"}, offline_resources, moto_server, monkeypatch
+        {**lambda_env, "ACCESS_MODE": "public"},
+        chosen_stack.resources,
+        moto_server,
+        monkeypatch,
+        labels,
+        store,
     )
     clear_handler_caches()
 

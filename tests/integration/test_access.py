@@ -16,9 +16,10 @@ from unit.events import TEST_OWNER
 
 from offline.provision import moto_client
 
-from .conftest import Stack
+from .conftest import Stack, each_provider
 
-pytestmark = pytest.mark.integration
+# Owner scoping and DELETE are the store's: each store once.
+pytestmark = [pytest.mark.integration, each_provider]
 
 ALICE = TEST_OWNER
 BOB = "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"

@@ -1,4 +1,5 @@
-"""The analyze function on real servers: redelivery, poison files, Vision and Cosmos outages."""
+"""The analyze function on real servers: redelivery, poison files, labeller and store outages,
+for each provider (see tests/integration/conftest.py for which combinations run)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import base64
 import copy
 import json
 import logging
-import uuid
 from typing import Any
 
 import pytest
@@ -16,10 +16,9 @@ from unit import images
 
 from lambdas.observability import logger
 from lambdas.services import analysis
-from offline.provision import cosmos_secret_json
-from offline.servers import CosmosServer, VisionServer, free_port
+from offline.servers import CosmosServer, VisionServer
 
-from .conftest import Stack, count_documents
+from .conftest import Stack, each_provider, label_calls, only
 
 pytestmark = pytest.mark.integration
 
@@ -48,17 +47,17 @@ def assert_not_stored(stack: Stack, image_id: str) -> None:
     assert document(stack, image_id)["status"] == "pending"
 
 
-def test_redelivery_is_idempotent(stack: Stack, cosmos_server: CosmosServer) -> None:
+def test_redelivery_is_idempotent(stack: Stack) -> None:
     (image_id,), event = upload_all(stack, [(images.chelsea_jpeg(), "image/jpeg")])
     assert stack.analyze(event) == []
     first = document(stack, image_id)
     assert stack.analyze(event) == []  # the same message delivered again
     second = document(stack, image_id)
     assert second["labels"] == first["labels"]
-    query = "SELECT VALUE COUNT(1) FROM c WHERE c.id = @id"
-    assert count_documents(cosmos_server, query, [{"name": "@id", "value": image_id}]) == 1
+    assert stack.copies(image_id) == 1
 
 
+@only(("google-vision", "cosmos"))
 def test_one_vision_call_per_batch(stack: Stack, vision_server: VisionServer) -> None:
     photos = [images.chelsea_jpeg(), images.coffee_png(), images.astronaut_webp()]
     ids, event = upload_all(
@@ -91,6 +90,7 @@ BAD_UPLOADS = [
     [case[1:] for case in BAD_UPLOADS],
     ids=[case[0] for case in BAD_UPLOADS],
 )
+@each_provider
 def test_bad_uploads_become_failed_documents(
     stack: Stack, data: bytes, content_type: str, reason: str
 ) -> None:
@@ -121,9 +121,10 @@ def test_poison_image_in_a_good_batch(stack: Stack, vision_server: VisionServer)
     assert stack.analyze(event) == []
     assert [document(stack, i)["status"] for i in ids] == ["done", "failed", "done"]
     # Only the two real photos went to Vision, in one call.
-    assert [call["image_count"] for call in vision_server.control.requests()] == [2]
+    assert sum(label_calls(vision_server)) == 2
 
 
+@each_provider
 def test_an_unexpected_error_for_one_record_retries_only_that_record(
     stack: Stack, vision_server: VisionServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -154,25 +155,49 @@ def test_an_unexpected_error_for_one_record_retries_only_that_record(
     assert document(stack, ids[0])["status"] == "done"
     assert_not_stored(stack, ids[1])
     assert_not_stored(stack, ids[2])
-    assert [call["image_count"] for call in vision_server.control.requests()] == [1]
+    assert label_calls(vision_server) == [1]
     # Delivered again (intact, bug fixed): nothing was lost.
     monkeypatch.setattr(analysis, "prepare_image", prepare)
     assert stack.analyze(event) == []
     assert [document(stack, i)["status"] for i in ids] == ["done", "done", "done"]
 
 
+@each_provider
 @pytest.mark.parametrize("status", [503, 429])
-def test_vision_transient_error_then_success_is_retried(
+def test_labeller_transient_error_then_success_is_retried(
     stack: Stack, vision_server: VisionServer, status: int
 ) -> None:
     (image_id,), event = upload_all(stack, [(images.chelsea_jpeg(), "image/jpeg")])
     vision_server.control.fail_next(2, status=status)
     assert stack.analyze(event) == []
     assert document(stack, image_id)["status"] == "done"
-    assert [call["status"] for call in vision_server.control.requests()] == [status, status, 200]
+    statuses = [call["status"] for call in vision_server.control.requests()]
+    # Rekognition says "throttled" as 400 ThrottlingException; then one call per operation.
+    failed = status if stack.labels == "google-vision" or status != 429 else 400
+    answered = [200] if stack.labels == "google-vision" else [200, 200]
+    assert statuses == [failed, failed, *answered]
 
 
-def test_vision_down_reports_exactly_those_records(
+@only(("rekognition", "cosmos"))
+def test_rekognition_labels_each_image_with_both_operations(
+    stack: Stack, vision_server: VisionServer
+) -> None:
+    ids, event = upload_all(
+        stack, [(images.chelsea_jpeg(), "image/jpeg"), (images.astronaut_webp(), "image/webp")]
+    )
+    assert stack.analyze(event) == []
+    paths = sorted(call["path"] for call in vision_server.control.requests())
+    assert paths == ["rekognition:DetectLabels"] * 2 + ["rekognition:DetectModerationLabels"] * 2
+    cat = document(stack, ids[0])
+    assert cat["status"] == "done"
+    assert "cat" in cat["label_names"]
+    assert cat["objects"] == []  # the local server has no object detector: no invented boxes
+    assert set(cat["safe_search"].values()) == {"UNKNOWN"}  # nor a moderation model
+    assert document(stack, ids[1])["status"] == "done"  # WebP sent to Rekognition as JPEG
+
+
+@each_provider
+def test_labeller_down_reports_exactly_those_records(
     stack: Stack, vision_server: VisionServer
 ) -> None:
     stack.set_env(VISION_TIMEOUT_SECONDS="2")
@@ -197,15 +222,18 @@ def test_vision_down_reports_exactly_those_records(
     assert document(stack, ids[0])["status"] == "done"
 
 
-def test_vision_unreachable_reports_the_batch(stack: Stack) -> None:
-    stack.set_env(VISION_API_ENDPOINT=f"http://127.0.0.1:{free_port()}", VISION_TIMEOUT_SECONDS="2")
+@each_provider
+def test_labeller_unreachable_reports_the_batch(stack: Stack) -> None:
+    stack.set_env(VISION_TIMEOUT_SECONDS="2")
+    stack.break_labeller()
     (image_id,), event = upload_all(stack, [(images.chelsea_jpeg(), "image/jpeg")])
     assert stack.analyze(event) == message_ids(event)
     assert_not_stored(stack, image_id)
 
 
+@each_provider
 @pytest.mark.parametrize(("code", "retried"), [(3, False), (13, True)])
-def test_per_image_vision_error_affects_only_that_image(
+def test_per_image_labeller_error_affects_only_that_image(
     stack: Stack, vision_server: VisionServer, code: int, retried: bool
 ) -> None:
     bad = images.encode(skdata.coffee()[:128, :128], "PNG")  # type: ignore[no-untyped-call]
@@ -221,17 +249,17 @@ def test_per_image_vision_error_affects_only_that_image(
         assert result == []
         failed = document(stack, ids[1])
         assert failed["status"] == "failed"
-        assert failed["error"] == "Vision could not analyze this image: Bad image data."
+        assert failed["error"].startswith(f"{stack.labeller_name} could not analyze this image:")
+        assert failed["error"].endswith("Bad image data.")
 
 
-def test_cosmos_down_reports_exactly_those_records(stack: Stack) -> None:
+@each_provider
+def test_store_down_reports_exactly_those_records(stack: Stack) -> None:
     ids, event = upload_all(
         stack,
         [(images.chelsea_jpeg(), "image/jpeg"), (images.text_file(), "image/jpeg")],
     )
-    working_secret = stack.env["COSMOS_SECRET_ID"]
-    dead = cosmos_secret_json(f"https://127.0.0.1:{free_port()}/", "a2V5")
-    stack.set_env(COSMOS_SECRET_ID=stack.create_secret(f"dead-cosmos-{uuid.uuid4()}", dead))
+    working = stack.break_store()
     # Both documents (the photo's and the text file's failure) must be written: both retried.
     assert sorted(stack.analyze(event)) == sorted(message_ids(event))
     status, body = stack.api("GET", f"/api/images/{ids[0]}")
@@ -239,11 +267,12 @@ def test_cosmos_down_reports_exactly_those_records(stack: Stack) -> None:
     status, body = stack.api("GET", "/api/images")
     assert (status, body["error"]["code"]) == (503, "service_unavailable")
 
-    stack.set_env(COSMOS_SECRET_ID=working_secret)
+    stack.set_env(**working)
     assert stack.analyze(event) == []
     assert [document(stack, i)["status"] for i in ids] == ["done", "failed"]
 
 
+@each_provider
 def test_messages_that_are_not_s3_events_are_dropped(stack: Stack) -> None:
     event = {
         "Records": [
@@ -262,6 +291,7 @@ def test_messages_that_are_not_s3_events_are_dropped(stack: Stack) -> None:
     assert stack.analyze(event) == []
 
 
+@each_provider
 def test_object_over_the_size_limit_is_not_downloaded(stack: Stack) -> None:
     # The pre-signed POST's content-length-range stops this in AWS; moto does not enforce
     # it, and the analyzer must not trust that it was enforced.
@@ -281,6 +311,7 @@ def test_object_over_the_size_limit_is_not_downloaded(stack: Stack) -> None:
     assert failed["size"] == len(data)
 
 
+@each_provider
 def test_logs_name_the_image_and_hold_no_secrets(
     stack: Stack, cosmos_server: CosmosServer, caplog: pytest.LogCaptureFixture
 ) -> None:

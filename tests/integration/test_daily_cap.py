@@ -15,6 +15,13 @@ from .conftest import Stack, fresh_usage_table
 
 pytestmark = pytest.mark.integration
 
+
+@pytest.fixture
+def provider_choice() -> tuple[str, str]:
+    """The cap counts in its own table, whatever the providers: the default ones."""
+    return ("google-vision", "cosmos")
+
+
 OTHER_OWNER = "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 
 

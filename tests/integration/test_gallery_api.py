@@ -1,4 +1,4 @@
-"""The gallery and detail API on cosmosdb-server: paging, cursors, and bad input."""
+"""The gallery and detail API on each store: paging, cursors, and bad input."""
 
 from __future__ import annotations
 
@@ -8,22 +8,21 @@ from typing import Any
 
 import pytest
 
+from lambdas.ports import GalleryQuery
 from lambdas.services.documents import ImageFacts, done_document, merge_result, pending_document
-from offline.servers import CosmosServer
 
-from .conftest import Stack, count_documents, images_container
+from .conftest import Stack, each_provider
 
 pytestmark = pytest.mark.integration
 
 
 def insert_documents(
-    cosmos: CosmosServer, bucket: str, label: str, count: int, owner: str = "public"
+    stack: Stack, bucket: str, label: str, count: int, owner: str = "public"
 ) -> list[str]:
     """Store ``count`` analysed images labelled ``label`` as presign and analyze do; their ids.
 
     They were uploaded a millisecond apart, in the order of the ids returned.
     """
-    container = images_container(cosmos)
     ids = []
     start = datetime.now(UTC) - timedelta(seconds=10)
     for n in range(count):
@@ -42,9 +41,20 @@ def insert_documents(
         facts = ImageFacts(image_id, key, bucket, 100 + n, "image/jpeg", 4, 3)
         annotation = {"label_annotations": [{"description": label, "score": 0.5 + n / 1000}]}
         done = done_document(facts, annotation, datetime.now(UTC))
-        container.upsert_item(merge_result(pending, done))
+        stack.put(merge_result(pending, done))
         ids.append(image_id)
     return ids
+
+
+def gallery_size(stack: Stack, owner: str = "public") -> int:
+    """How many documents the store lists for ``owner``, read page by page from the store."""
+    store, total, continuation = stack.image_store(), 0, None
+    while True:
+        page = store.list_page(GalleryQuery(owner, (), 100, continuation))
+        total += len(page.items)
+        continuation = page.continuation
+        if continuation is None:
+            return total
 
 
 def walk(stack: Stack, query: dict[str, str], max_pages: int = 200) -> list[dict[str, Any]]:
@@ -64,11 +74,9 @@ def walk(stack: Stack, query: dict[str, str], max_pages: int = 200) -> list[dict
     raise AssertionError("the cursor never ended")
 
 
-def test_paging_45_items_without_duplicates_or_gaps(
-    stack: Stack, cosmos_server: CosmosServer
-) -> None:
+def test_paging_45_items_without_duplicates_or_gaps(stack: Stack) -> None:
     label = f"paging-{uuid.uuid4().hex[:8]}"
-    ids = insert_documents(cosmos_server, stack.resources.bucket, label, 45)
+    ids = insert_documents(stack, stack.resources.bucket, label, 45)
     items = walk(stack, {"limit": "10", "label": label.upper()})
     listed = [item["id"] for item in items]
     assert len(listed) == len(set(listed)) == 45
@@ -77,22 +85,18 @@ def test_paging_45_items_without_duplicates_or_gaps(
     assert stamps == sorted(stamps, reverse=True)
 
 
-def test_paging_the_whole_gallery(stack: Stack, cosmos_server: CosmosServer) -> None:
-    insert_documents(cosmos_server, stack.resources.bucket, "whole-gallery", 12)
-    # The gallery is one owner's ("public" here; other tests store other users' images too),
-    # of photos that arrived (uploads that never did keep upload_expires_at).
-    total = count_documents(
-        cosmos_server,
-        "SELECT VALUE COUNT(1) FROM c "
-        "WHERE c.owner = 'public' AND NOT IS_DEFINED(c.upload_expires_at)",
-    )
+@each_provider
+def test_paging_the_whole_gallery(stack: Stack) -> None:
+    insert_documents(stack, stack.resources.bucket, "whole-gallery", 12)
+    total = gallery_size(stack)
     listed = [item["id"] for item in walk(stack, {"limit": "7"})]
     assert len(listed) == len(set(listed)) == total
 
 
-def test_cursor_works_only_for_its_own_query(stack: Stack, cosmos_server: CosmosServer) -> None:
+@each_provider
+def test_cursor_works_only_for_its_own_query(stack: Stack) -> None:
     label = f"cursor-{uuid.uuid4().hex[:8]}"
-    insert_documents(cosmos_server, stack.resources.bucket, label, 3)
+    insert_documents(stack, stack.resources.bucket, label, 3)
     status, page = stack.api("GET", "/api/images", query={"limit": "1", "label": label})
     assert status == 200
     cursor = page["next_cursor"]
@@ -108,8 +112,9 @@ def test_cursor_works_only_for_its_own_query(stack: Stack, cosmos_server: Cosmos
     assert (status, body["error"]["code"]) == (400, "invalid_cursor")
 
 
-def test_sql_looking_label_is_only_ever_a_value(stack: Stack, cosmos_server: CosmosServer) -> None:
-    insert_documents(cosmos_server, stack.resources.bucket, "harmless", 1)
+@each_provider
+def test_sql_looking_label_is_only_ever_a_value(stack: Stack) -> None:
+    insert_documents(stack, stack.resources.bucket, "harmless", 1)
     status, _ = stack.api("GET", "/api/images", query={"label": "x') OR LENGTH(c.id) > (0"})
     assert status == 400  # '>' is not a label character
     # Only label characters, yet SQL-shaped: matched as one literal value, so nothing is found.
@@ -138,6 +143,7 @@ BAD_REQUESTS: list[tuple[str, str, dict[str, str] | None, Any, int]] = [
 ]
 
 
+@each_provider
 @pytest.mark.parametrize(("method", "path", "query", "body", "status"), BAD_REQUESTS)
 def test_bad_input_is_a_json_4xx(
     stack: Stack, method: str, path: str, query: dict[str, str] | None, body: Any, status: int

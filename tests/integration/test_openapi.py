@@ -24,6 +24,13 @@ from .conftest import Stack, fresh_usage_table
 
 pytestmark = pytest.mark.integration
 
+
+@pytest.fixture
+def provider_choice() -> tuple[str, str]:
+    """The API contract is the same for every provider: checked with the default ones."""
+    return ("google-vision", "cosmos")
+
+
 SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 SPEC: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
 SPEC_URI = "urn:tricloud:openapi"

@@ -1,4 +1,5 @@
-"""Upload → analyze → list → detail with real photos, on moto, cosmosdb-server and local Vision."""
+"""Upload → analyze → list → detail with real photos, for every combination of label provider
+and store (moto, cosmosdb-server, the local label server)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import requests
 from PIL import Image
 from unit import images
 
-from .conftest import Stack
+from .conftest import Stack, each_provider
 
 pytestmark = pytest.mark.integration
 
@@ -112,12 +113,14 @@ def test_label_filter_is_case_insensitive(stack: Stack) -> None:
     assert (status, page) == (200, {"items": [], "next_cursor": None})
 
 
+@each_provider
 def test_detail_of_an_unknown_id_is_404(stack: Stack) -> None:
     status, body = stack.api("GET", "/api/images/8a0e6c8e-3a53-4b52-9c1e-0d2c1f6b1a10")
     assert status == 404
     assert body["error"]["code"] == "not_found"
 
 
+@each_provider
 def test_uploaded_but_not_analyzed_is_pending_not_404(stack: Stack) -> None:
     image_id = stack.upload(images.chelsea_jpeg())
     status, body = stack.api("GET", f"/api/images/{image_id}")

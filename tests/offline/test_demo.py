@@ -78,9 +78,19 @@ def _upload_and_wait(base: str, headers: dict[str, str]) -> dict[str, Any]:
     pytest.fail(f"{detail} was not analyzed in time")
 
 
-def test_demo_analyzes_an_upload_and_stops_cleanly_on_sigterm(marker: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("providers", "servers"),
+    [
+        ((), 5),  # moto, cosmosdb-server, label server, worker, dev server
+        (("--labels", "rekognition", "--store", "dynamodb"), 4),  # all-AWS: no cosmosdb-server
+    ],
+    ids=["vision+cosmos", "rekognition+dynamodb"],
+)
+def test_demo_analyzes_an_upload_and_stops_cleanly_on_sigterm(
+    marker: str, tmp_path: Path, providers: tuple[str, ...], servers: int
+) -> None:
     port = free_port()
-    with demo_process(marker, port, data=tmp_path) as demo:
+    with demo_process(marker, port, data=tmp_path, extra=providers) as demo:
         line = read_line(demo, START_TIMEOUT_SECONDS)
         assert line == f"tricloud is running at http://127.0.0.1:{port}\n", demo.stderr
         settings = read_env_file(tmp_path / "demo.env")  # for `tricloud doctor` and `token`
@@ -104,8 +114,7 @@ def test_demo_analyzes_an_upload_and_stops_cleanly_on_sigterm(marker: str, tmp_p
         document = _upload_and_wait(f"http://127.0.0.1:{port}", {"Authorization": token})
         assert document["status"] == "done"
         assert any("cat" in name for name in document["label_names"])
-        # moto, cosmosdb-server, Vision, worker, dev server (and the demo itself).
-        assert len(marked_pids(marker) - {demo.pid}) >= 5
+        assert len(marked_pids(marker) - {demo.pid}) >= servers  # (and the demo itself)
         demo.send_signal(signal.SIGTERM)
         assert demo.wait(timeout=60) == 0
     assert marked_pids(marker) == set()

@@ -270,3 +270,53 @@ def test_a_restarted_worker_releases_what_the_killed_one_held(
     settlement = restarted.run_once()
     assert settlement is not None
     assert [m["Body"] for m in settlement.delete] == ["held"]
+
+
+class _KilledAfterReceiveError(Exception):
+    """Stands for a SIGKILL that lands once SQS answered ReceiveMessage."""
+
+
+class _DiesAfterReceive:
+    """The worker's SQS client (real, on moto) for a worker killed between SQS answering
+    ReceiveMessage and the worker noting the receipt handles: moto has made the messages
+    invisible, and the worker noted nothing."""
+
+    def __init__(self, sqs: Any) -> None:
+        self._sqs = sqs
+        self.meta = sqs.meta
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sqs, name)
+
+    def receive_message(self, **kwargs: Any) -> Any:
+        self._sqs.receive_message(**kwargs)
+        raise _KilledAfterReceiveError
+
+
+def test_a_message_received_by_a_worker_killed_before_noting_it_comes_back(
+    queues: tuple[Any, str, str], tmp_path: Path
+) -> None:
+    sqs, queue_url, _ = queues
+    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"VisibilityTimeout": "600"})
+    _send(sqs, queue_url, "received, never noted")
+    journal = tmp_path / "held.json"
+    host = FunctionHost("analyze", PartialHandler(set()))
+    killed = Worker(
+        _DiesAfterReceive(sqs), queue_url, host, wait_seconds=1, journal=journal, lease_seconds=1
+    )
+    with pytest.raises(_KilledAfterReceiveError):
+        killed.run_once()
+    assert sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=0).get("Messages") is None
+
+    handler = PartialHandler(set())
+    restarted = Worker(
+        sqs, queue_url, FunctionHost("analyze", handler), wait_seconds=1, journal=journal
+    )
+    assert restarted.release_held() == 0  # the killed worker noted nothing
+    settlement = None
+    for _ in range(5):  # bounded: ~1 s each; the lease is 1 s, the queue's timeout 600 s
+        settlement = restarted.run_once()
+        if settlement is not None:
+            break
+    assert settlement is not None, "the message stayed invisible for the queue's timeout"
+    assert [m["Body"] for m in settlement.delete] == ["received, never noted"]

@@ -67,6 +67,8 @@ class Reader:
 
 
 class Vision:
+    name = "Vision"
+
     def __init__(self, outcome: Exception | None = None) -> None:
         self.calls: list[int] = []
         self.outcome = outcome

@@ -1,8 +1,9 @@
 """``tricloud doctor``: check a deployed (or offline) tricloud end to end from this machine.
 
-It checks, in order: the web site, ``/api/health``, the two secrets (present and
-well-formed), Cloud Vision with the GCP secret (a tiny annotate call), Cosmos DB with
-the Cosmos secret, and (from the stack's outputs) that the dead-letter queue is empty. Each
+It checks, in order: the web site, ``/api/health``, then the chosen providers only: the
+GCP secret and Cloud Vision (a tiny annotate call) or Amazon Rekognition (a tiny
+DetectLabels call); the Cosmos secret and Cosmos DB, or the DynamoDB images table; and
+(from the stack's outputs) that the dead-letter queue is empty. Each
 check prints one ✓/✗ line and, when it fails, what to do.
 The exit code is 0 only when nothing failed.
 
@@ -37,7 +38,9 @@ from tooling.doctor_checks import (
     Status,
     check_cosmos,
     check_dead_letters,
+    check_dynamodb,
     check_health,
+    check_rekognition,
     check_secret,
     check_site,
     check_vision,
@@ -54,6 +57,9 @@ class Targets:
     gcp_secret_id: str | None
     cosmos_secret_id: str | None
     dead_letter_queue_url: str | None = None
+    labels: str = "google-vision"
+    store: str = "cosmos"
+    images_table: str | None = None
 
 
 def register(subparsers: Any) -> None:
@@ -61,10 +67,11 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "doctor",
         help="check a deployed stack end to end and say what is wrong",
-        description="Check the site, the API, the secrets, Cloud Vision and Cosmos DB of a "
-        "deployed stack (or of the offline stack) and print what to fix. Values not given "
-        "as options are read from the environment, else from the stack's CloudFormation "
-        "outputs. For `tricloud demo`: tricloud doctor --env-file DIR/demo.env",
+        description="Check the site, the API and the chosen providers (the secrets, Cloud Vision "
+        "or Rekognition, Cosmos DB or the DynamoDB table) of a deployed stack (or of the "
+        "offline stack) and print what to fix. Values not given as options are read from the "
+        "environment, else from the stack's CloudFormation outputs. "
+        "For `tricloud demo`: tricloud doctor --env-file DIR/demo.env",
     )
     parser.add_argument(
         "--env-file",
@@ -92,6 +99,12 @@ def register(subparsers: Any) -> None:
         "--cosmos-secret-id",
         metavar="ID",
         help="name or ARN of the Cosmos DB secret (default: $COSMOS_SECRET_ID, else the "
+        "stack's output)",
+    )
+    parser.add_argument(
+        "--images-table",
+        metavar="NAME",
+        help="the DynamoDB images table with store=dynamodb (default: $IMAGES_TABLE, else the "
         "stack's output)",
     )
     add_region_option(parser)
@@ -122,11 +135,12 @@ def run_checks(args: argparse.Namespace) -> list[Check]:
     if targets.api_url:
         checks.append(check_health(targets.api_url))
 
+    uses_gcp, uses_cosmos = targets.labels == "google-vision", targets.store == "cosmos"
     secretsmanager = None
-    if targets.gcp_secret_id or targets.cosmos_secret_id:
+    if (uses_gcp and targets.gcp_secret_id) or (uses_cosmos and targets.cosmos_secret_id):
         secretsmanager = aws_client("secretsmanager", args.region)
     gcp_info = None
-    if targets.gcp_secret_id:
+    if uses_gcp and targets.gcp_secret_id:
         check, gcp_info = check_secret(
             "GCP secret",
             secretsmanager,
@@ -136,7 +150,7 @@ def run_checks(args: argparse.Namespace) -> list[Check]:
         )
         checks.append(check)
     cosmos_settings = None
-    if targets.cosmos_secret_id:
+    if uses_cosmos and targets.cosmos_secret_id:
         check, cosmos_settings = check_secret(
             "Cosmos secret",
             secretsmanager,
@@ -145,8 +159,11 @@ def run_checks(args: argparse.Namespace) -> list[Check]:
             "run `tricloud secrets set-cosmos --endpoint URL --key-env VAR`",
         )
         checks.append(check)
-    checks.append(check_vision(gcp_info))
-    checks.append(check_cosmos(cosmos_settings))
+    checks.append(check_vision(gcp_info) if uses_gcp else check_rekognition())
+    if uses_cosmos:
+        checks.append(check_cosmos(cosmos_settings))
+    else:
+        checks.append(check_dynamodb(aws_client("dynamodb", args.region), targets.images_table))
     if targets.dead_letter_queue_url:
         checks.append(
             check_dead_letters(aws_client("sqs", args.region), targets.dead_letter_queue_url)
@@ -164,10 +181,16 @@ def resolve_targets(args: argparse.Namespace) -> tuple[Targets, list[Check]]:
     gcp_secret = args.gcp_secret_id or os.environ.get("GCP_SECRET_ID") or None
     cosmos_secret = args.cosmos_secret_id or os.environ.get("COSMOS_SECRET_ID") or None
     given_site = args.site or os.environ.get(SITE_URL) or None
+    labels = os.environ.get("LABELS_PROVIDER") or None
+    store = os.environ.get("IMAGE_STORE") or None
+    table = args.images_table or os.environ.get("IMAGES_TABLE") or None
     stack = args.stack or (None if given_site else DEFAULT_STACK)
     outputs: dict[str, str] = {}
     checks: list[Check] = []
-    if stack and not (given_site and gcp_secret and cosmos_secret):
+    known = (labels == "rekognition" or gcp_secret) and (
+        (store == "dynamodb" and table) or cosmos_secret
+    )
+    if stack and not (given_site and known):
         try:
             outputs = stack_outputs.read_outputs(aws_client("cloudformation", args.region), stack)
             checks.append(Check("Stack outputs", Status.OK, f"read from stack {stack}"))
@@ -192,6 +215,9 @@ def resolve_targets(args: argparse.Namespace) -> tuple[Targets, list[Check]]:
             gcp_secret_id=gcp_secret or outputs.get(stack_outputs.GCP_SECRET),
             cosmos_secret_id=cosmos_secret or outputs.get(stack_outputs.COSMOS_SECRET),
             dead_letter_queue_url=outputs.get(stack_outputs.DEAD_LETTER_QUEUE),
+            labels=labels or outputs.get(stack_outputs.LABELS_PROVIDER) or "google-vision",
+            store=store or outputs.get(stack_outputs.IMAGE_STORE) or "cosmos",
+            images_table=table or outputs.get(stack_outputs.IMAGES_TABLE),
         ),
         checks,
     )
