@@ -134,7 +134,10 @@ def test_leaving_during_an_upload_asks_first(page: Page, app_url: str, tmp_path:
     )
     open_capture(page, app_url)
     page.locator("#file-input").set_input_files(_jpeg("coffee", tmp_path / "coffee.jpg"))
-    page.get_by_role("button", name="Upload and analyze").click()
+    # A real click (Chromium asks before leaving only a page the user has interacted with);
+    # the upload request being sent (and held by the route) proves the upload is in flight.
+    with page.expect_request(re.compile(r"/tricloud-uploads-")):
+        page.get_by_role("button", name="Upload and analyze").click()
     expect(page.get_by_role("button", name="Cancel upload")).to_be_visible()
     dialogs: list[str] = []
 
@@ -143,7 +146,9 @@ def test_leaving_during_an_upload_asks_first(page: Page, app_url: str, tmp_path:
         dialog.dismiss()
 
     page.on("dialog", stay)
-    page.evaluate("setTimeout(() => location.reload(), 0)")
+    # The reload runs after evaluate returns and the dialog arrives later still: wait for it.
+    with page.expect_event("dialog"):
+        page.evaluate("setTimeout(() => location.reload(), 0)")
     expect(page.get_by_role("button", name="Cancel upload")).to_be_visible()
     assert dialogs == ["beforeunload"]
     page.remove_listener("dialog", stay)

@@ -123,6 +123,9 @@ def test_a_401_from_the_api_returns_to_sign_in(
     page.goto(f"{private_demo.url}/#/gallery")
     sign_in(page, email, password)
     expect(page.get_by_role("heading", name="Gallery")).to_be_visible()
+    # The heading shows before the first listing is asked for: wait until it has been answered,
+    # or that listing would be the one tampered with (and sign-in shown before the click).
+    expect(page.locator("#gallery-status")).to_have_text("No images yet. Take a photo to start.")
 
     # The real dev server refuses a token whose signature does not match (as API Gateway).
     def tampered(route: Route) -> None:
