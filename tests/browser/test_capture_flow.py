@@ -65,8 +65,12 @@ def test_capture_upload_result_gallery_filter_and_deep_link(page: Page, app_url:
     expect(ours.locator("img")).not_to_have_js_property("naturalWidth", 0)
     screenshot(page, "06-gallery-filtered")
     # The start of a word of the label is enough ("tab" finds "tabby cat").
-    page.get_by_label("Filter by label").fill(labels[0].split()[-1][:3])
+    prefix = labels[0].split()[-1][:3]
+    page.get_by_label("Filter by label").fill(prefix)
     page.get_by_role("button", name="Filter").click()
+    # Wait for this listing to finish: its route handler sets the field, and typing the next
+    # filter before it runs would be overwritten.
+    expect(page.locator("#gallery-status")).to_contain_text(f"matching “{prefix}”")
     expect(ours).to_be_visible()
     page.get_by_label("Filter by label").fill("no such label anywhere")
     page.get_by_role("button", name="Filter").click()
