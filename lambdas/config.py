@@ -116,7 +116,7 @@ class RetryConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> RetryConfig:
         """Read DLQ_MAX_RECEIVE_COUNT."""
-        return cls(max_receive_count=_int(env, "DLQ_MAX_RECEIVE_COUNT", 3, 1, 1000))
+        return cls(max_receive_count=_int(env, "DLQ_MAX_RECEIVE_COUNT", 5, 1, 1000))
 
 
 @dataclass(frozen=True)
